@@ -1,0 +1,1 @@
+"""Running coding agents: launch presets, prompts, environment, output parsing and the runner."""

@@ -1,0 +1,50 @@
+"""`soda-tui worker`: the headless autopilot for a server; stops cleanly on SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+from soda_tui.headless.commands import _with_session
+from soda_tui.headless.output import emit_json
+from soda_tui.loop.autopilot import Autopilot, WorkerUpdate
+from soda_tui.loop.results import ActionRefused, Exit
+from soda_tui.loop.session import Session
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run the autopilot over the configured (or chosen) repositories until signalled."""
+    async def body(session: Session) -> int:
+        names = session.repo_names()
+        if args.repo:
+            names = [session.context(name).repo for name in args.repo]
+        if not names:
+            raise ActionRefused("no repositories are configured: run `soda-tui init OWNER/REPO`", Exit.USAGE)
+
+        def show(update: WorkerUpdate) -> None:
+            if args.json:
+                emit_json({"at": update.at.isoformat(), "repo": update.repo, "kind": update.kind,
+                           "issue": update.issue, "ok": update.ok, "message": update.message, **update.data})
+            elif update.kind != "board":
+                mark = "" if update.ok else "! "
+                print(f"{update.at:%H:%M:%S} {update.repo}: {mark}{update.message}", flush=True)
+
+        autopilot = Autopilot(session, names, show)
+        loop = asyncio.get_running_loop()
+
+        def request_stop() -> None:
+            sys.stderr.write("soda-tui worker: stopping after the current step\n")
+            loop.create_task(autopilot.shutdown())
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, request_stop)
+        try:
+            await autopilot.run_forever(args.ticks)
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+        return 0
+
+    return asyncio.run(_with_session(args, "worker", body))
