@@ -110,12 +110,13 @@ def graphql_call(
 
 
 @pytest.fixture
-def hub_graphql(localhub: LocalHub, hub_token: str) -> Callable[..., Any]:
-    """`hub_graphql(query, variables=None, hub=None)`: run GraphQL on the test's localhub."""
+def hub_graphql(request: pytest.FixtureRequest, hub_token: str) -> Callable[..., Any]:
+    """`hub_graphql(query, variables=None, hub=None)`: GraphQL on `hub` or the `localhub` fixture."""
 
     def call(
         query: str, variables: dict[str, Any] | None = None, hub: LocalHub | None = None
     ) -> Any:
-        return graphql_call(hub or localhub, hub_token, query, variables)
+        target = hub if hub is not None else request.getfixturevalue("localhub")
+        return graphql_call(target, hub_token, query, variables)
 
     return call

@@ -2,57 +2,21 @@
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import graphql
 import pytest
-from graphql import (
-    GraphQLSchema,
-    IntValueNode,
-    OperationDefinitionNode,
-    ValidationRule,
-    get_named_type,
-)
+from github_schema import MISSING_REASON, load_github_schema, validate_against_github
+from graphql import OperationDefinitionNode
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-PACKAGE_DIR = REPO_ROOT / "soda_tui"
-GITHUB_SCHEMA = Path(__file__).resolve().parents[2] / "shared/github/schema.graphql"
+PACKAGE_DIR = Path(__file__).resolve().parents[1] / "soda_tui"
 # localhub's own SDL is a schema, not an operation; its subset test lives elsewhere.
 NOT_OPERATIONS = {PACKAGE_DIR / "localhub" / "schema.graphql"}
 
 pytestmark = [
     pytest.mark.needs_shared,
-    pytest.mark.skipif(
-        not GITHUB_SCHEMA.is_file(),
-        reason=f"GitHub's public schema is not at {GITHUB_SCHEMA} (the shared/ checkout is absent)",
-    ),
+    pytest.mark.skipif(load_github_schema() is None, reason=MISSING_REASON),
 ]
-
-
-class ConnectionArgs(ValidationRule):
-    """GitHub requires first/last (1..100) on every connection; graphql-core does not check that."""
-
-    def enter_field(self, node: graphql.FieldNode, *_args: object) -> None:
-        field = self.context.get_field_def()
-        if field is None or not get_named_type(field.type).name.endswith("Connection"):
-            return
-        arguments = {argument.name.value: argument.value for argument in node.arguments or ()}
-        if "first" not in arguments and "last" not in arguments:
-            self.report_error(
-                graphql.GraphQLError(f"{node.name.value}: first or last is required", node)
-            )
-        for name in ("first", "last"):
-            value = arguments.get(name)
-            if isinstance(value, IntValueNode) and not 1 <= int(value.value) <= 100:
-                self.report_error(
-                    graphql.GraphQLError(f"{node.name.value}: {name} must be 1..100", value)
-                )
-
-
-@cache
-def github_schema() -> GraphQLSchema:
-    return graphql.build_schema(GITHUB_SCHEMA.read_text(encoding="utf-8"))
 
 
 def operation_files() -> list[Path]:
@@ -69,8 +33,7 @@ def test_the_client_documents_are_found() -> None:
 )
 def test_document_validates_against_github(path: Path) -> None:
     document = graphql.parse(path.read_text(encoding="utf-8"))
-    errors = graphql.validate(github_schema(), document, [*graphql.specified_rules, ConnectionArgs])
-    assert [error.message for error in errors] == []
+    assert [error.message for error in validate_against_github(document)] == []
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     assert len(operations) == 1, f"{path.name} must hold exactly one operation"
     assert operations[0].name is not None, f"{path.name}: the operation must be named"
@@ -78,16 +41,11 @@ def test_document_validates_against_github(path: Path) -> None:
 
 
 def test_the_connection_rule_catches_what_github_refuses() -> None:
-    missing = graphql.parse(
-        'query A { repository(owner: "o", name: "n") { issues { totalCount } } }'
-    )
-    too_many = graphql.parse(
-        'query B { repository(owner: "o", name: "n") { issues(first: 101) { totalCount } } }'
-    )
-    rules = [*graphql.specified_rules, ConnectionArgs]
-    assert [e.message for e in graphql.validate(github_schema(), missing, rules)] == [
+    missing = 'query A { repository(owner: "o", name: "n") { issues { totalCount } } }'
+    too_many = 'query B { repository(owner: "o", name: "n") { issues(first: 101) { totalCount } } }'
+    assert [e.message for e in validate_against_github(missing)] == [
         "issues: first or last is required"
     ]
-    assert [e.message for e in graphql.validate(github_schema(), too_many, rules)] == [
+    assert [e.message for e in validate_against_github(too_many)] == [
         "issues: first must be 1..100"
     ]

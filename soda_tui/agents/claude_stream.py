@@ -192,7 +192,9 @@ class ClaudeStreamParser(PlainParser):
         self.result = result
         usage = as_mapping(event.get("usage"))
         cost = event.get("total_cost_usd", event.get("cost_usd"))
-        cost_usd = float(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) else None
+        cost_usd = (
+            float(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) else None
+        )
         if usage or cost_usd is not None:
             parsed.events.append(usage_from(usage, cost_usd))
         label = "error" if result.is_error else "result"
@@ -204,16 +206,15 @@ class ClaudeStreamParser(PlainParser):
         if limit is None and result.api_error_status == 429:
             limit = UsageLimit(None, one_line(result.text or "Claude API answered 429"))
         if limit is not None:
-            if limit.reset_at is None and self.usage_limit is not None:
+            # The structured resetsAt of a rate_limit_event beats a time parsed from prose.
+            if self.usage_limit is not None and self.usage_limit.reset_at is not None:
                 limit = UsageLimit(self.usage_limit.reset_at, limit.message)
             self.usage_limit = limit
             parsed.events.append(limit)
 
     def finish(self, exit_code: int, now: datetime) -> Verdict:
         result = self.result
-        succeeded = (
-            result is not None and not result.is_error and result.subtype in ("success", "")
-        )
+        succeeded = result is not None and not result.is_error and result.subtype in ("success", "")
         if succeeded:
             # A limit announced during a run that still finished is kept for the caller to park.
             return Verdict("succeeded", "Claude Code finished", self.usage_limit)

@@ -12,6 +12,7 @@ interleave their updates.
 from __future__ import annotations
 
 import fcntl
+import glob
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -226,6 +227,18 @@ class Journal:
                     return branch
         return None
 
+    def succeeded_runs(self) -> set[int]:
+        """Issues whose latest finished `run` recorded outcome "succeeded" with commits ahead."""
+        latest: dict[int, JournalEntry] = {}
+        for item in self.history():
+            if item.action == "run":
+                latest[item.issue_number] = item
+        return {
+            number
+            for number, item in latest.items()
+            if item.facts.get("outcome") == "succeeded" and _positive(item.facts.get("ahead"))
+        }
+
     def begin(self, action: str, issue_number: int, **facts: Any) -> JournalEntry:
         """Start `action` on an issue, or return it unchanged in steps if it is already in flight.
 
@@ -306,6 +319,7 @@ class Journal:
         with self._locked():
             self._remove_stale_temp_files()
             before = self._read()
+            self._cached = before  # even a refused change leaves the cache current
             after = change(before)
             if after != before:
                 self._write(after)
@@ -329,7 +343,7 @@ class Journal:
     def _remove_stale_temp_files(self) -> None:
         # Left by a writer killed between write and rename; they never hold the only copy.
         prefix = self._temp_prefix()
-        for leftover in self._path.parent.glob(f"{prefix}*.tmp"):
+        for leftover in self._path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
             leftover.unlink(missing_ok=True)
 
     def _read(self) -> _Document:
@@ -396,6 +410,10 @@ def _parse(raw: bytes) -> _Document:
     active = JournalEntry.from_json(raw_active) if raw_active is not None else None
     history = tuple(JournalEntry.from_json(item) for item in raw_history)
     return _Document(active=active, history=history)
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def _check_facts(facts: Mapping[str, Any]) -> None:

@@ -79,7 +79,7 @@ class LogBuffer:
             return lines, self._appended
 
     def subscribe(self, callback: Callable[[str], None]) -> Callable[[], None]:
-        """Call `callback` with every line added from now on; returns a function that unsubscribes."""
+        """Call `callback` with every line added from now on; returns the unsubscribe function."""
         with self._lock:
             self._subscribers.append(callback)
 

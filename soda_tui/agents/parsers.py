@@ -1,4 +1,4 @@
-"""Turning an agent's output into events and a verdict: the shared protocol, plain text and Aider."""
+"""Turning agent output into events and a verdict: the shared protocol, plain, Aider, Codex."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ from soda_tui.agents.usage_limits import parse_usage_limit
 REASON_CHARS = 200
 SUMMARY_CHARS = 160
 RECENT_LINES = 20
+# Recent lines serve one-line reasons and limit checks: keep their start, not a 4 MiB line.
+RECENT_LINE_CHARS = 2000
 
 
 def one_line(text: str, limit: int = REASON_CHARS) -> str:
@@ -72,7 +74,8 @@ def json_object(line: str) -> tuple[dict[str, object] | None, str | None]:
     try:
         decoded = json.loads(text)
     except ValueError as error:
-        return None, one_line(f"unreadable JSON line ({len(text)} chars, {error}): {text}")
+        excerpt = text[:REASON_CHARS]
+        return None, one_line(f"unreadable JSON line ({len(text)} chars, {error}): {excerpt}")
     if not isinstance(decoded, dict):
         return None, None
     return decoded, None
@@ -98,6 +101,7 @@ class PlainParser:
         """Keep a line for the failure reason and the usage-limit check at the end."""
         if not line.strip():
             return
+        line = line[:RECENT_LINE_CHARS]
         self._recent.append(line)
         if stream == "stderr":
             self._recent_stderr.append(line)
@@ -135,7 +139,9 @@ _AIDER_EDIT = re.compile(r"Applied edit to (?P<path>.+)")
 _AIDER_COMMIT = re.compile(r"Commit (?P<sha>[0-9a-f]{7,40}) (?P<message>.+)")
 _AIDER_TOKENS = re.compile(r"Tokens: (?P<parts>.+?)\.(?: Cost: (?P<cost>.+))?$")
 _AIDER_SESSION_COST = re.compile(r"\$(?P<amount>[\d.]+) session")
-_AIDER_COUNT = re.compile(r"(?P<count>[\d.]+)(?P<suffix>[kKmM]?) (?P<kind>sent|received|cache write|cache hit)")
+_AIDER_COUNT = re.compile(
+    r"(?P<count>[\d.]+)(?P<suffix>[kKmM]?) (?P<kind>sent|received|cache write|cache hit)"
+)
 
 
 def _aider_count(count: str, suffix: str) -> int:
@@ -183,7 +189,9 @@ class AiderParser(PlainParser):
                 self._cache_read += amount
         if tokens.group("cost") and (cost := _AIDER_SESSION_COST.search(tokens.group("cost"))):
             self._cost = float(cost.group("amount"))
-        return TokenUsage(self._input, self._output, self._cache_read, self._cache_write, self._cost)
+        return TokenUsage(
+            self._input, self._output, self._cache_read, self._cache_write, self._cost
+        )
 
 
 def as_text(value: object) -> str:
@@ -263,7 +271,8 @@ class CodexParser(PlainParser):
         if item_type == "command_execution":
             call = ToolCall("Bash", one_line(as_text(item.get("command")), SUMMARY_CHARS))
         elif item_type == "file_change":
-            changes = item.get("changes") if isinstance(item.get("changes"), list) else []
+            changes = item.get("changes")
+            changes = changes if isinstance(changes, list) else []
             paths = [as_text(as_mapping(change).get("path")) for change in changes]
             call = ToolCall("Edit", one_line(", ".join(paths), SUMMARY_CHARS))
         elif item_type == "mcp_tool_call":

@@ -68,7 +68,7 @@ class AgentLaunchSpec:
     @classmethod
     def from_settings(cls, agent: AgentSpecLike) -> AgentLaunchSpec:
         """Copy the fields of a settings AgentSpec (or anything shaped like it)."""
-        stdin = "prompt" if agent.stdin == "prompt" else "none"
+        stdin: Literal["prompt", "none"] = "prompt" if agent.stdin == "prompt" else "none"
         return cls(
             preset=agent.preset,
             command=tuple(agent.command) if agent.command is not None else None,
@@ -172,7 +172,11 @@ def _preset_command(
         argv = ["codex", "exec", "--json", "--sandbox", "workspace-write", "--color", "never"]
         return [*argv, *(["-m", spec.model] if spec.model else [])], "codex", True
     if spec.preset == "demo":
-        return [sys.executable, "-m", "soda_tui.agents.demo_agent", "--prompt-file", str(prompt_file)], "plain", False
+        return (
+            [sys.executable, "-m", "soda_tui.agents.demo_agent", "--prompt-file", str(prompt_file)],
+            "plain",
+            False,
+        )
     if spec.preset == "custom":
         if not spec.command or not spec.command[0].strip():
             raise AgentConfigError(
@@ -196,13 +200,14 @@ def build_launch(
     github_token: Secret | None = None,
 ) -> Launch:
     """Turn an agent spec and an issue into the exact command, environment and stdin to run."""
+    if prompt_file.resolve().is_relative_to(workspace.resolve()):
+        # Inside the workspace the agent (or aider's dirty-commits) would commit the prompt.
+        raise ValueError(f"the prompt file {prompt_file} must live outside the workspace")
     values = placeholder_values(ctx, prompt_file, workspace)
     argv, parser, prompt_on_stdin = _preset_command(spec, prompt_file, values)
-    if spec.preset == "codex":
-        # Flags must come before the `-` that tells codex to read the prompt from stdin.
-        argv = [*argv, *spec.extra_args, "-"]
-    else:
-        argv = [*argv, *spec.extra_args]
+    # Codex flags must come before the `-` that tells it to read the prompt from stdin.
+    stdin_marker = ["-"] if spec.preset == "codex" else []
+    argv = [*argv, *spec.extra_args, *stdin_marker]
     env_extra = dict(spec.env)
     if spec.preset == "demo":
         # The demo agent is part of this package: make sure the child finds it and prints live.

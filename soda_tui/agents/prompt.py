@@ -40,6 +40,11 @@ class IssueContext:
     base_branch: str = "main"
     url: str = ""
 
+    def __post_init__(self) -> None:
+        # Callers often hold comments in a list: keep a tuple so the context stays hashable.
+        comments = tuple((str(author), str(text)) for author, text in self.comments)
+        object.__setattr__(self, "comments", comments)
+
 
 def _one_line(text: str) -> str:
     # Header fields are parsed line by line, so a newline in a title must not start a new field.

@@ -35,6 +35,7 @@ KILL_GRACE_S = 5.0
 # the group (setsid) can still hold the pipe open, and we do not wait on it forever.
 DRAIN_S = 5.0
 WATCH_TICK_S = 0.25
+EXIT_POLL_S = 0.02
 READ_CHUNK = 64 * 1024
 LOG_PREFIX: dict[LogStream, str] = {"stdout": "", "stderr": "[stderr] ", "soda": "[soda] "}
 
@@ -62,7 +63,27 @@ def _group_alive(pgid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return _has_live_member(pgid)
+
+
+def _has_live_member(pgid: int) -> bool:
+    # killpg also succeeds on zombies, which a container's init may take seconds to reap (or
+    # never reap): on Linux, look for a member of the group that is not a zombie.
+    try:
+        entries = list(os.scandir("/proc"))
+    except OSError:
+        return True
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="utf-8") as stat_file:
+                fields = stat_file.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended while we looked
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
 
 
 def _signal_group(pgid: int, signum: signal.Signals) -> None:
@@ -163,7 +184,9 @@ class AgentRunner:
                 start_new_session=True,
             )
         except (FileNotFoundError, PermissionError) as error:
-            reason = f"agent command {self.launch.argv[0]!r} could not be started ({error.strerror})"
+            reason = (
+                f"agent command {self.launch.argv[0]!r} could not be started ({error.strerror})"
+            )
             return self._result(None, "not_found", f"{reason}: {self.launch.install_hint}")
         except OSError as error:
             reason = f"agent command {self.launch.argv[0]!r} could not be started: {error.strerror}"
@@ -188,7 +211,7 @@ class AgentRunner:
         readers = list(helpers)
         if process.stdin is not None and self.launch.stdin_text is not None:
             helpers.append(asyncio.create_task(self._feed_stdin(process, self.launch.stdin_text)))
-        exited = asyncio.create_task(process.wait())
+        exited = asyncio.create_task(self._exit_code(process))
         watchdog = asyncio.create_task(self._watch())
         cancelled = asyncio.create_task(self._cancel_requested.wait())
         stop: Outcome | None = None
@@ -212,6 +235,14 @@ class AgentRunner:
             return self._stopped_result(exit_code, stop)
         verdict = self._parser.finish(exit_code, self.clock.now())
         return self._verdict_result(exit_code, verdict)
+
+    @staticmethod
+    async def _exit_code(process: asyncio.subprocess.Process) -> int:
+        # Not `process.wait()`: on Python 3.11 it also waits for the pipes to close, which a
+        # leftover child holding stdout would delay forever. The returncode is set at exit.
+        while process.returncode is None:
+            await asyncio.sleep(EXIT_POLL_S)
+        return process.returncode
 
     async def _watch(self) -> Outcome:
         while True:
@@ -243,7 +274,9 @@ class AgentRunner:
     async def _drain(self, readers: list[asyncio.Task[None]]) -> None:
         _, pending = await asyncio.wait(readers, timeout=DRAIN_S)
         if pending:
-            self._note("a process outside the agent's group still holds its output; stopped reading")
+            self._note(
+                "a process outside the agent's group still holds its output; stopped reading"
+            )
 
     async def _feed_stdin(self, process: asyncio.subprocess.Process, text: str) -> None:
         assert process.stdin is not None

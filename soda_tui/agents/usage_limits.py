@@ -131,7 +131,9 @@ def _wall_clock_reset(match: re.Match[str], now: datetime) -> datetime | None:
             return None
         for year in (local_now.year, local_now.year + 1):
             try:
-                candidate = datetime(year, month, int(match.group("day")), hour, minute, tzinfo=zone)
+                candidate = datetime(
+                    year, month, int(match.group("day")), hour, minute, tzinfo=zone
+                )
             except ValueError:
                 return None
             if candidate >= earliest:

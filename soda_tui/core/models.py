@@ -32,7 +32,9 @@ class RepoName:
         """Parse `owner/name`, refusing anything GitHub would not accept (no paths, no dots only)."""
         match = _REPO_RE.fullmatch(text.strip())
         if not match or match.group(2) in {".", ".."}:
-            raise ValueError(f"{text!r} is not a repository name: expected OWNER/REPO, e.g. acme/api")
+            raise ValueError(
+                f"{text!r} is not a repository name: expected OWNER/REPO, e.g. acme/api"
+            )
         return cls(match.group(1), match.group(2))
 
     def __str__(self) -> str:

@@ -27,8 +27,15 @@ def write_demo_config(path: Path, api_url: str, repos: list[str]) -> None:
     """The demo's config: every seeded repository on the demo agent, autopilot on, short polls."""
     lines = [
         "# Written by `soda-tui demo`: the demo repositories on localhub.",
-        "[github]", f'api_url = "{api_url}"', f'token_env = "{DEMO_TOKEN_ENV}"', "",
-        "[defaults]", 'agent = "demo"', "autopilot = true", "poll_seconds = 5", "",
+        "[github]",
+        f'api_url = "{api_url}"',
+        f'token_env = "{DEMO_TOKEN_ENV}"',
+        "",
+        "[defaults]",
+        'agent = "demo"',
+        "autopilot = true",
+        "poll_seconds = 5",
+        "",
     ]
     for name in repos:
         lines += ["[[repos]]", f'name = "{name}"']
@@ -74,7 +81,9 @@ def _headless(config_file: Path, paths: Paths, cycles: int) -> int:
     from soda_tui.loop.session import Session
 
     async def main() -> int:
-        session = Session.open(config_file, paths=paths, environ={**os.environ, "SODA_CONFIG": str(config_file)})
+        session = Session.open(
+            config_file, paths=paths, environ={**os.environ, "SODA_CONFIG": str(config_file)}
+        )
 
         def show(update: WorkerUpdate) -> None:
             if update.kind not in ("board", "wait"):
@@ -82,8 +91,9 @@ def _headless(config_file: Path, paths: Paths, cycles: int) -> int:
 
         autopilot = Autopilot(session, session.repo_names(), show)
         loop = asyncio.get_running_loop()
+        stopping: list[asyncio.Task[None]] = []
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, lambda: loop.create_task(autopilot.shutdown()))
+            loop.add_signal_handler(sig, lambda: stopping.append(loop.create_task(autopilot.shutdown())))
         try:
             await autopilot.run_forever(cycles)
         finally:

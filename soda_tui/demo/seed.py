@@ -42,48 +42,99 @@ class DemoRepo:
 
 
 DEMO_REPOS: tuple[DemoRepo, ...] = (
-    DemoRepo("demo", "webshop", {
-        "README.md": "# webshop\n\nA tiny demo shop.\n",
-        ".localhub/ci": PASSING_CI,
-    }, (
-        DemoIssue("Add a dark mode toggle", "Users want a dark theme in the header.", (READY_LABEL, HIGH)),
-        DemoIssue("Fix the typo on the checkout page", "It says 'chekout'.", (READY_LABEL, LOW)),
-        DemoIssue("Show stock levels on product pages", "Display 'only 3 left' when stock is low.",
-                  (READY_LABEL,)),
-        DemoIssue("Migrate to the new payment provider", "Waiting on the vendor's sandbox.",
-                  (READY_LABEL, BLOCKED_LABEL)),
-        DemoIssue("Decide the summer pricing", "Needs a human decision.", (READY_LABEL, HUMAN_ONLY_LABELS[0])),
-    )),
-    DemoRepo("demo", "api", {
-        "README.md": "# api\n\nThe demo HTTP API.\n",
-        ".localhub/ci": FAILING_CI,
-    }, (
-        DemoIssue("Unblock the release: pin the TLS library", "The release is stuck on this.",
-                  (UNBLOCKER_LABEL,)),
-        DemoIssue("Add rate limiting to the login endpoint",
-                  "Five attempts a minute.\n\nsoda-demo: edit BROKEN.txt this change breaks the tests",
-                  (READY_LABEL, MEDIUM)),
-        DemoIssue("Return 404 for unknown routes", "Instead of a 500.", (READY_LABEL, LOW)),
-    )),
-    DemoRepo("demo", "docs", {
-        "README.md": "# docs\n\nStatus: draft\n",
-        ".localhub/ci": PASSING_CI,
-    }, (
-        DemoIssue("Mark the docs as reviewed", "soda-demo: edit README.md Status: reviewed",
-                  (READY_LABEL, HIGH)),
-        DemoIssue("Mark the docs as published", "soda-demo: edit README.md Status: published",
-                  (READY_LABEL, HIGH)),
-        DemoIssue("Write a getting-started guide", "Cover install and first run.", (READY_LABEL,)),
-    )),
-    DemoRepo("demo", "cli", {"README.md": "# cli\n\nA command-line tool without CI.\n"}, (
-        DemoIssue("Add a --version flag", "Print the version and exit.", (READY_LABEL, MEDIUM)),
-        DemoIssue("Colour the error messages", "Red for errors, yellow for warnings.", (READY_LABEL,)),
-    )),
+    DemoRepo(
+        "demo",
+        "webshop",
+        {
+            "README.md": "# webshop\n\nA tiny demo shop.\n",
+            ".localhub/ci": PASSING_CI,
+        },
+        (
+            DemoIssue(
+                "Add a dark mode toggle",
+                "Users want a dark theme in the header.",
+                (READY_LABEL, HIGH),
+            ),
+            DemoIssue(
+                "Fix the typo on the checkout page", "It says 'chekout'.", (READY_LABEL, LOW)
+            ),
+            DemoIssue(
+                "Show stock levels on product pages",
+                "Display 'only 3 left' when stock is low.",
+                (READY_LABEL,),
+            ),
+            DemoIssue(
+                "Migrate to the new payment provider",
+                "Waiting on the vendor's sandbox.",
+                (READY_LABEL, BLOCKED_LABEL),
+            ),
+            DemoIssue(
+                "Decide the summer pricing",
+                "Needs a human decision.",
+                (READY_LABEL, HUMAN_ONLY_LABELS[0]),
+            ),
+        ),
+    ),
+    DemoRepo(
+        "demo",
+        "api",
+        {
+            "README.md": "# api\n\nThe demo HTTP API.\n",
+            ".localhub/ci": FAILING_CI,
+        },
+        (
+            DemoIssue(
+                "Unblock the release: pin the TLS library",
+                "The release is stuck on this.",
+                (UNBLOCKER_LABEL,),
+            ),
+            DemoIssue(
+                "Add rate limiting to the login endpoint",
+                "Five attempts a minute.\n\nsoda-demo: edit BROKEN.txt this change breaks the tests",
+                (READY_LABEL, MEDIUM),
+            ),
+            DemoIssue("Return 404 for unknown routes", "Instead of a 500.", (READY_LABEL, LOW)),
+        ),
+    ),
+    DemoRepo(
+        "demo",
+        "docs",
+        {
+            "README.md": "# docs\n\nStatus: draft\n",
+            ".localhub/ci": PASSING_CI,
+        },
+        (
+            DemoIssue(
+                "Mark the docs as reviewed",
+                "soda-demo: edit README.md Status: reviewed",
+                (READY_LABEL, HIGH),
+            ),
+            DemoIssue(
+                "Mark the docs as published",
+                "soda-demo: edit README.md Status: published",
+                (READY_LABEL, HIGH),
+            ),
+            DemoIssue(
+                "Write a getting-started guide", "Cover install and first run.", (READY_LABEL,)
+            ),
+        ),
+    ),
+    DemoRepo(
+        "demo",
+        "cli",
+        {"README.md": "# cli\n\nA command-line tool without CI.\n"},
+        (
+            DemoIssue("Add a --version flag", "Print the version and exit.", (READY_LABEL, MEDIUM)),
+            DemoIssue(
+                "Colour the error messages", "Red for errors, yellow for warnings.", (READY_LABEL,)
+            ),
+        ),
+    ),
 )
 NO_CI_REPOS = {"demo/cli"}
 
 
-def seed(state) -> list[str]:  # noqa: ANN001 - a LocalHubState; kept untyped so seeding needs no import cycle
+def seed(state) -> list[str]:
     """Create every demo repository that does not exist yet; return the names of all of them."""
     names = []
     for repo in DEMO_REPOS:
@@ -95,5 +146,7 @@ def seed(state) -> list[str]:  # noqa: ANN001 - a LocalHubState; kept untyped so
         for label, (color, _description) in LABELS.items():
             state.ensure_label(repo.owner, repo.name, label, color)
         for issue in repo.issues:
-            state.create_issue(repo.owner, repo.name, issue.title, body=issue.body, labels=issue.labels)
+            state.create_issue(
+                repo.owner, repo.name, issue.title, body=issue.body, labels=issue.labels
+            )
     return names

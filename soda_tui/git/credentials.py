@@ -9,11 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 from urllib.parse import urlsplit
 
-from dulwich.client import GitClient, HTTPProxyUnauthorized, HTTPUnauthorized
+import urllib3
+import urllib3.exceptions
+from dulwich.client import (
+    GitClient,
+    HTTPProxyUnauthorized,
+    HTTPUnauthorized,
+    default_urllib3_manager,
+)
 from dulwich.client import get_transport_and_path as _dulwich_transport
-from dulwich.config import Config
+from dulwich.config import Config, StackedConfig
 from dulwich.errors import GitProtocolError, HangupException, NotGitRepository, SendPackError
 
 from soda_tui.core.secrets import Secret
@@ -28,6 +36,8 @@ from soda_tui.git.errors import (
 
 # GitHub's documented user name for token basic auth over HTTPS.
 TOKEN_USERNAME = "x-access-token"
+# Seconds of silence on a connection before a transfer is given up (not the total duration).
+DEFAULT_TIMEOUT_SECONDS = 120.0
 
 
 def checked_remote_url(remote_url: str) -> str:
@@ -50,16 +60,30 @@ def is_http_url(url: str) -> bool:
 
 
 def open_transport(
-    remote_url: str, token: Secret | None, config: Config | None = None
+    remote_url: str,
+    token: Secret | None,
+    config: Config | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
 ) -> tuple[GitClient, str]:
     """A dulwich client for one operation on `remote_url`, authenticated with `token` if HTTP."""
     url = checked_remote_url(remote_url)
+    config = config if config is not None else StackedConfig.default()
     username: str | None = None
     password: str | None = None
-    if token is not None and token and is_http_url(url):
-        username, password = TOKEN_USERNAME, token.reveal()
+    pool_manager: urllib3.PoolManager | None = None
+    if is_http_url(url):
+        # Our own pool manager only to set a timeout: a stalled server must not hang a worker.
+        # Without auth callbacks dulwich returns a plain urllib3 pool or proxy manager.
+        pool_manager = cast(
+            urllib3.PoolManager, default_urllib3_manager(config, base_url=url, timeout=timeout)
+        )
+        if token is not None and token:
+            username, password = TOKEN_USERNAME, token.reveal()
     try:
-        return _dulwich_transport(url, config=config, username=username, password=password)
+        return _dulwich_transport(
+            url, config=config, username=username, password=password, pool_manager=pool_manager
+        )
     except ValueError as problem:
         raise GitError(f"cannot use the remote {strip_credentials(url)}: {problem}") from None
 
@@ -91,7 +115,8 @@ def remote_errors(remote_url: str) -> Iterator[None]:
         if "http resp 404" in detail:
             raise RemoteNotFound(url) from None
         raise TransportFailed(url, detail) from None
-    except (ConnectionError, TimeoutError) as problem:
+    except (ConnectionError, TimeoutError, urllib3.exceptions.HTTPError) as problem:
+        # urllib3 errors raised while a response streams are not wrapped by dulwich.
         raise TransportFailed(url, _text(problem)) from None
 
 

@@ -6,19 +6,20 @@ only as long as one operation and only in the request headers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from dulwich.objects import ZERO_SHA
+from dulwich.objects import ZERO_SHA, ObjectID
+from dulwich.refs import Ref
 from dulwich.repo import Repo
 
 from soda_tui.core.secrets import Secret
 from soda_tui.git.credentials import checked_remote_url, open_transport, remote_errors
 from soda_tui.git.errors import PushRejected
-from soda_tui.git.history import HEADS, REMOTES, TAGS
+from soda_tui.git.history import HEADS, REMOTES, TAGS, as_ref, has_object, names_under
 from soda_tui.git.progress import ProgressRelay
 
-RefMap = dict[bytes, bytes]
+RefMap = dict[Ref, ObjectID]
 # Given the refs the server advertises right now, say which refs to change (ZERO_SHA deletes).
 RefUpdate = Callable[[RefMap], RefMap]
 _PEELED = b"^{}"
@@ -27,6 +28,10 @@ _PEELED = b"^{}"
 def _wanted_refs(name: bytes) -> bool:
     # Branches and tags only: GitHub also advertises refs/pull/*, which a clone must not drag in.
     return name.startswith((HEADS, TAGS)) and not name.endswith(_PEELED)
+
+
+def _wanted(refs: Mapping[Ref, ObjectID | None]) -> RefMap:
+    return {name: oid for name, oid in refs.items() if oid and _wanted_refs(name)}
 
 
 class Remote:
@@ -39,16 +44,15 @@ class Remote:
     def __repr__(self) -> str:
         return f"Remote({self.url!r})"
 
-    def list_refs(self, repo: Repo | None = None) -> RefMap:
+    def list_refs(self) -> RefMap:
         """The branches and tags the remote has right now (a live ls-remote)."""
-        config = repo.get_config_stack() if repo is not None else None
-        client, path = open_transport(self.url, self._token, config)
+        client, path = open_transport(self.url, self._token)
         with remote_errors(self.url):
             try:
                 result = client.get_refs(path.encode("utf-8"))
             finally:
                 client.close()
-        return {name: oid for name, oid in result.refs.items() if oid and _wanted_refs(name)}
+        return _wanted(result.refs)
 
     def fetch_into(self, repo: Repo, relay: ProgressRelay) -> bytes | None:
         """Fetch branches and tags into `repo`, mirror them under refs/remotes/origin, prune.
@@ -57,15 +61,14 @@ class Remote:
         """
         client, path = open_transport(self.url, self._token, repo.get_config_stack())
 
-        def determine_wants(refs: dict[bytes, bytes], depth: int | None = None) -> list[bytes]:
+        def determine_wants(
+            refs: Mapping[Ref, ObjectID], depth: int | None = None
+        ) -> list[ObjectID]:
             return sorted(
                 {
                     oid
-                    for name, oid in refs.items()
-                    if oid
-                    and oid != ZERO_SHA
-                    and _wanted_refs(name)
-                    and oid not in repo.object_store
+                    for name, oid in _wanted(refs).items()
+                    if oid != ZERO_SHA and not has_object(repo, oid)
                 }
             )
 
@@ -78,12 +81,11 @@ class Remote:
             finally:
                 client.close()
                 relay.close()
-        advertised = {name: oid for name, oid in result.refs.items() if oid and _wanted_refs(name)}
-        _mirror_remote_refs(repo, advertised, f"fetch: from {self.url}".encode())
-        head_target = result.symrefs.get(b"HEAD")
+        _mirror_remote_refs(repo, _wanted(result.refs), f"fetch: from {self.url}".encode())
+        head_target = result.symrefs.get(Ref(b"HEAD"))
         if head_target and head_target.startswith(HEADS):
             default = head_target[len(HEADS) :]
-            repo.refs.set_symbolic_ref(REMOTES + b"HEAD", REMOTES + default)
+            repo.refs.set_symbolic_ref(as_ref(REMOTES, b"HEAD"), as_ref(REMOTES, default))
             return default
         return None
 
@@ -96,7 +98,7 @@ class Remote:
         client, path = open_transport(self.url, self._token, repo.get_config_stack())
         decided: RefMap = {}
 
-        def remember(advertised: dict[bytes, bytes]) -> dict[bytes, bytes]:
+        def remember(advertised: RefMap) -> RefMap:
             decided.update(decide(dict(advertised)))
             return dict(decided)
 
@@ -121,27 +123,18 @@ class Remote:
 
 def _mirror_remote_refs(repo: Repo, advertised: RefMap, message: bytes) -> None:
     branches = {
-        name[len(HEADS) :]: oid for name, oid in advertised.items() if name.startswith(HEADS)
+        name[len(HEADS) :].decode("utf-8"): oid
+        for name, oid in advertised.items()
+        if name.startswith(HEADS)
     }
-    tracking = {
-        name: oid
-        for name, oid in repo.refs.as_dict(REMOTES.rstrip(b"/")).items()
-        if name != b"HEAD"
-    }
+    tracking = {name: oid for name, oid in names_under(repo, REMOTES).items() if name != "HEAD"}
     for name, oid in branches.items():
         if tracking.get(name) != oid:
-            repo.refs.set_if_equals(REMOTES + name, None, oid, message=message)
+            repo.refs.set_if_equals(as_ref(REMOTES, name), None, oid, message=message)
     for name in tracking.keys() - branches.keys():
         # Pruned: a branch deleted on the remote must not look pushed any more.
-        repo.refs.remove_if_equals(REMOTES + name, None, message=message)
-    for name, oid in advertised.items():
+        repo.refs.remove_if_equals(as_ref(REMOTES, name), None, message=message)
+    for ref, oid in advertised.items():
         # Tags are added, never moved: a local tag that differs is kept as it is.
-        if name.startswith(TAGS) and oid in repo.object_store:
-            repo.refs.add_if_new(name, oid, message=message)
-
-
-def iter_ref_names(refs: RefMap, prefix: bytes) -> Iterator[str]:
-    """Names under `prefix` in a ref map, prefix removed."""
-    for name in refs:
-        if name.startswith(prefix):
-            yield name[len(prefix) :].decode("utf-8", "replace")
+        if ref.startswith(TAGS) and has_object(repo, oid):
+            repo.refs.add_if_new(ref, oid, message=message)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from dulwich import porcelain
 from dulwich.index import commit_tree
-from dulwich.objects import Blob, Commit
+from dulwich.objects import Blob, Commit, ObjectID
 from dulwich.repo import Repo
 
 from soda_tui.git.errors import GitError
@@ -37,9 +37,9 @@ def changed_paths(repo: Repo) -> list[str]:
     )
 
 
-def _tracked(repo: Repo) -> dict[bytes, tuple[bytes, int]]:
+def _tracked(repo: Repo) -> dict[bytes, tuple[ObjectID, int]]:
     index = repo.open_index()
-    tracked: dict[bytes, tuple[bytes, int]] = {}
+    tracked: dict[bytes, tuple[ObjectID, int]] = {}
     for path, entry in index.items():
         sha = getattr(entry, "sha", None)
         mode = getattr(entry, "mode", None)
@@ -50,7 +50,7 @@ def _tracked(repo: Repo) -> dict[bytes, tuple[bytes, int]]:
     return tracked
 
 
-def _blob_for(repo: Repo, absolute: str) -> tuple[bytes, int] | None:
+def _blob_for(repo: Repo, absolute: str) -> tuple[ObjectID, int] | None:
     info = os.lstat(absolute)
     if stat.S_ISLNK(info.st_mode):
         data, mode = os.fsencode(os.readlink(absolute)), _SYMLINK
@@ -65,7 +65,7 @@ def _blob_for(repo: Repo, absolute: str) -> tuple[bytes, int] | None:
     return blob.id, mode
 
 
-def working_tree_tree(repo: Repo) -> bytes:
+def working_tree_tree(repo: Repo) -> ObjectID:
     """Store every tracked and every non-ignored untracked file as a tree; return its id."""
     from dulwich.ignore import IgnoreFilterManager
 
@@ -77,7 +77,7 @@ def working_tree_tree(repo: Repo) -> bytes:
             directory = os.path.dirname(directory)
             tracked_dirs.add(directory)
     ignores = IgnoreFilterManager.from_repo(repo)
-    entries: list[tuple[bytes, bytes, int]] = []
+    entries: list[tuple[bytes, ObjectID, int]] = []
     for path, (sha, mode) in tracked.items():
         if mode == _GITLINK:
             entries.append((path, sha, mode))
@@ -104,7 +104,7 @@ def working_tree_tree(repo: Repo) -> bytes:
     return commit_tree(repo.object_store, entries)
 
 
-def snapshot_commit(repo: Repo, message: str, when: datetime) -> bytes:
+def snapshot_commit(repo: Repo, message: str, when: datetime) -> ObjectID:
     """A commit (on no branch) of the whole working tree, whose parent is HEAD."""
     try:
         head = repo.head()

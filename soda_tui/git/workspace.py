@@ -7,61 +7,46 @@ nowhere else (PRODUCT.md section 7): resets refuse until the work is preserved u
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 from dulwich import porcelain
 from dulwich.errors import NotGitRepository
 from dulwich.graph import can_fast_forward
-from dulwich.objects import ZERO_SHA
-from dulwich.refs import check_ref_format
 from dulwich.repo import Repo
 
 from soda_tui.core.clock import Clock, SystemClock
 from soda_tui.core.secrets import Secret
-from soda_tui.git.errors import (
-    DirtyWorkspace,
-    GitError,
-    PushRejected,
-    UnpreservedWork,
-    WorkspaceDamaged,
-    WorkspaceMismatch,
-)
+from soda_tui.git import keeping, pushing
+from soda_tui.git.errors import DirtyWorkspace, GitError, WorkspaceDamaged, WorkspaceMismatch
 from soda_tui.git.history import (
+    HEAD,
     HEADS,
     REMOTE_NAME,
     REMOTES,
-    TAGS,
     CommitInfo,
+    as_ref,
     commits_between,
+    has_object,
     local_branches,
-    peel,
+    ref_for,
     refs_under,
     resolve_or_fail,
+    short,
+    tip,
+    tracking_tip,
 )
 from soda_tui.git.progress import ProgressCallback, ProgressRelay
-from soda_tui.git.remote import RefMap, Remote
-from soda_tui.git.snapshot import changed_paths, discard_changes, snapshot_commit
+from soda_tui.git.remote import Remote
+from soda_tui.git.snapshot import changed_paths
 
-PRESERVED_PREFIX = "refs/soda/preserved"
-STASH_PREFIX = "refs/soda/stash"
-
-
-def _short(oid: bytes | str | None) -> str:
-    if not oid or oid == ZERO_SHA:
-        return "nothing"
-    text = oid.decode("ascii") if isinstance(oid, bytes) else oid
-    return text[:10]
-
-
-def _ref_for(prefix: bytes, name: str, what: str) -> bytes:
-    ref = prefix + name.encode("utf-8")
-    if not name or not check_ref_format(ref):
-        raise GitError(f"{name!r} is not a valid {what} name")
-    return ref
+# Where preserve_local_work and stash_uncommitted keep work (re-exported for callers).
+PRESERVED_PREFIX = keeping.PRESERVED_PREFIX
+STASH_PREFIX = keeping.STASH_PREFIX
 
 
 class Workspace:
@@ -106,9 +91,11 @@ class Workspace:
                 f"it created, so move it aside or choose another data directory"
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        for leftover in self.path.parent.glob(f".{self.path.name}.cloning-*"):
-            # A clone interrupted before the rename: it never held any work, so start over.
-            shutil.rmtree(leftover, ignore_errors=True)
+        for leftover in self.path.parent.glob(f".{glob.escape(self.path.name)}.cloning-*"):
+            # A clone interrupted before the rename never held any work; one still running
+            # in another process is left alone.
+            if not _process_alive(leftover.name.rsplit("-", 1)[-1]):
+                shutil.rmtree(leftover, ignore_errors=True)
         staging = self.path.parent / f".{self.path.name}.cloning-{os.getpid()}"
         relay = ProgressRelay(progress)
         relay.say(f"Cloning {self.remote_url}")
@@ -124,9 +111,17 @@ class Workspace:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        if self.path.exists():
-            self.path.rmdir()
-        os.replace(staging, self.path)
+        try:
+            if self.path.exists():
+                self.path.rmdir()
+            os.replace(staging, self.path)
+        except OSError:
+            # Another process finished its clone first: keep theirs, check it, drop ours.
+            shutil.rmtree(staging, ignore_errors=True)
+            if not self.exists():
+                raise
+            self._verify()
+            return False
         relay.say("Clone complete")
         return True
 
@@ -136,11 +131,13 @@ class Workspace:
         name = self._default_branch.encode("utf-8") if self._default_branch else remote_default
         if name is None:
             return
-        repo.refs.set_symbolic_ref(b"HEAD", HEADS + name)
-        tip = repo.refs.as_dict(REMOTES.rstrip(b"/")).get(name)
-        if tip is None:
+        repo.refs.set_symbolic_ref(HEAD, as_ref(HEADS, name))
+        remote_tip = tip(repo, as_ref(REMOTES, name))
+        if remote_tip is None:
             return  # an empty remote: HEAD names the branch its first commit will create
-        repo.refs.add_if_new(HEADS + name, tip, message=f"clone: from {self.remote_url}".encode())
+        repo.refs.add_if_new(
+            as_ref(HEADS, name), remote_tip, message=f"clone: from {self.remote_url}".encode()
+        )
         config = repo.get_config()
         config.set((b"branch", name), b"remote", REMOTE_NAME.encode())
         config.set((b"branch", name), b"merge", HEADS + name)
@@ -163,18 +160,17 @@ class Workspace:
                     f"the workspace {self.path} is a clone of {found}, not {self.remote_url}; "
                     f"move it aside and soda-tui will clone again"
                 )
-            try:
-                head = repo.refs[b"HEAD"]
-            except KeyError:
+            head = tip(repo, HEAD)
+            if head is None:
                 if local_branches(repo):
                     raise WorkspaceDamaged(
                         f"the workspace {self.path} has branches but HEAD points nowhere; "
                         f"run `soda-tui doctor`"
-                    ) from None
+                    )
                 return  # a clone of an empty repository
-            if head not in repo.object_store:
+            if not has_object(repo, head):
                 raise WorkspaceDamaged(
-                    f"the workspace {self.path} is missing its HEAD commit {_short(head)}; "
+                    f"the workspace {self.path} is missing its HEAD commit {short(head)}; "
                     f"run `soda-tui doctor`"
                 )
 
@@ -204,7 +200,7 @@ class Workspace:
         if self._default_branch:
             return self._default_branch
         with self._open() as repo:
-            target = repo.refs.get_symrefs().get(REMOTES + b"HEAD")
+            target = repo.refs.get_symrefs().get(as_ref(REMOTES, b"HEAD"))
         if target is None or not target.startswith(REMOTES):
             raise GitError(
                 f"the remote {self.remote_url} did not name a default branch; set it in the "
@@ -216,18 +212,18 @@ class Workspace:
         """The commit the remote's default branch pointed at, as of the last fetch."""
         branch = self.default_branch()
         with self._open() as repo:
-            tip = repo.refs.as_dict(REMOTES.rstrip(b"/")).get(branch.encode("utf-8"))
-        if tip is None:
+            remote_tip = tracking_tip(repo, branch)
+        if remote_tip is None:
             raise GitError(
                 f"the remote {self.remote_url} has no branch {branch!r} yet; push a first "
                 f"commit to it, then fetch"
             )
-        return tip.decode("ascii")
+        return remote_tip.decode("ascii")
 
     def current_branch(self) -> str | None:
         """The checked-out branch, or None when HEAD is detached."""
         with self._open() as repo:
-            names, _oid = repo.refs.follow(b"HEAD")
+            names, _oid = repo.refs.follow(HEAD)
         last = names[-1] if names else b""
         return last[len(HEADS) :].decode("utf-8") if last.startswith(HEADS) else None
 
@@ -240,11 +236,21 @@ class Workspace:
                 raise GitError(f"the workspace {self.path} has no commit checked out") from None
 
     def commits_ahead(self, branch: str, base_ref: str) -> list[CommitInfo]:
-        """Commits on `branch` that `base_ref` (e.g. `origin/main`) lacks, oldest first."""
+        """Commits on `branch` that `base_ref` lacks, newest first (like `git log`).
+
+        A plain branch name as the base means the remote's branch as of the last fetch
+        (`main` is read as `origin/main`): a pull request's base lives on the remote, and the
+        local copy of the default branch is never moved by soda-tui.
+        """
         with self._open() as repo:
-            tip = resolve_or_fail(repo, branch, "branch")
-            base = resolve_or_fail(repo, base_ref, "base")
-            return commits_between(repo, [tip], [base])
+            branch_tip = resolve_or_fail(repo, branch, "branch")
+            base = tracking_tip(repo, base_ref) or resolve_or_fail(repo, base_ref, "base")
+            return commits_between(repo, [branch_tip], [base])
+
+    def local_branches(self) -> list[str]:
+        """The names of the local branches, sorted."""
+        with self._open() as repo:
+            return sorted(local_branches(repo))
 
     def has_uncommitted_changes(self) -> bool:
         """Whether anything in the working tree differs from HEAD (untracked files count)."""
@@ -264,7 +270,7 @@ class Workspace:
 
     def remote_branch_oid(self, branch: str) -> str | None:
         """Where `branch` is on the remote right now (live), or None when it does not exist."""
-        ref = _ref_for(HEADS, branch, "branch")
+        ref = ref_for(HEADS, branch, "branch")
         oid = self._remote.list_refs().get(ref)
         return oid.decode("ascii") if oid else None
 
@@ -272,7 +278,7 @@ class Workspace:
 
     def create_branch(self, name: str, at_oid: str) -> None:
         """Create a local branch at a commit; a no-op if it exists there or already builds on it."""
-        ref = _ref_for(HEADS, name, "branch")
+        ref = ref_for(HEADS, name, "branch")
         with self._open() as repo:
             target = resolve_or_fail(repo, at_oid, "commit")
             try:
@@ -283,13 +289,13 @@ class Workspace:
             if existing == target or can_fast_forward(repo, target, existing):
                 return  # a resumed pop: keep the branch and whatever was committed on it
             raise GitError(
-                f"branch {name!r} already exists at {_short(existing)}, which does not build on "
-                f"{_short(target)}; recover it first (soda-tui recover)"
+                f"branch {name!r} already exists at {short(existing)}, which does not build on "
+                f"{short(target)}; recover it first (soda-tui recover)"
             )
 
     def checkout(self, name: str) -> None:
         """Switch the working tree to a branch (taken from the remote if only it has one)."""
-        ref = _ref_for(HEADS, name, "branch")
+        ref = ref_for(HEADS, name, "branch")
         if self.current_branch() == name:
             return
         with self._open() as repo:
@@ -297,7 +303,7 @@ class Workspace:
             if changed:
                 raise DirtyWorkspace(str(self.path), f"switch to {name}", changed)
             if ref not in repo.refs:
-                tracking = repo.refs.as_dict(REMOTES.rstrip(b"/")).get(name.encode("utf-8"))
+                tracking = tracking_tip(repo, name)
                 if tracking is None:
                     raise GitError(f"there is no branch {name!r} locally or on the remote")
                 repo.refs.add_if_new(ref, tracking, message=f"branch: from {REMOTE_NAME}".encode())
@@ -310,18 +316,9 @@ class Workspace:
         whole tree as it was, untracked files included.
         """
         with self._open() as repo:
-            if not changed_paths(repo):
-                return None
-            branch = self._branch_label(repo)
-            commit = snapshot_commit(
-                repo, f"soda-tui: uncommitted work on {branch} ({reason})", self._clock.now()
-            )
-            ref = self._unique_ref(repo, f"{STASH_PREFIX}/{self._stamp()}") + f"/{branch}"
-            repo.refs.add_if_new(ref.encode("utf-8"), commit, message=reason.encode("utf-8"))
-            discard_changes(repo)
-            return ref
+            return keeping.stash_uncommitted(repo, self._clock.now(), reason)
 
-    # -- changing the remote ---------------------------------------------------------------------
+    # -- changing the remote -------------------------------------------------------------------
 
     def push(
         self,
@@ -333,122 +330,46 @@ class Workspace:
     ) -> str:
         """Push a branch and return the oid pushed.
 
-        Without force only a fast-forward is allowed. With force, the push is leased: it happens
+        Without force only a fast-forward is allowed. With force the push is leased: it happens
         only if the remote branch is still at `expected_remote_oid` (default: where this
-        workspace last saw it; all zeros means "must not exist"). A lease given without force
-        is checked too.
+        workspace last saw it; forty zeros means "must not exist"). A lease given without force
+        is checked too. PushRejected says which rule refused.
         """
-        ref = _ref_for(HEADS, branch, "branch")
-        relay = ProgressRelay(progress)
         with self._open() as repo:
-            try:
-                local = repo.refs[ref]
-            except KeyError:
-                raise GitError(f"there is no local branch {branch!r} to push") from None
-            lease = expected_remote_oid.encode("ascii") if expected_remote_oid else None
-            if force and lease is None:
-                tracking = repo.refs.as_dict(REMOTES.rstrip(b"/")).get(branch.encode("utf-8"))
-                lease = tracking or ZERO_SHA
-
-            def decide(advertised: RefMap) -> RefMap:
-                current = advertised.get(ref)
-                if lease is not None and (current or ZERO_SHA) != lease:
-                    raise PushRejected(
-                        branch,
-                        f"stale lease: the remote branch is at {_short(current)}, expected "
-                        f"{_short(lease)}; fetch and look before pushing again",
-                    )
-                diverged = current is not None and current != local
-                if (
-                    not force
-                    and diverged
-                    and (
-                        current not in repo.object_store
-                        or not can_fast_forward(repo, current, local)
-                    )
-                ):
-                    raise PushRejected(
-                        branch,
-                        "non-fast-forward: the remote branch has commits this workspace "
-                        "lacks; fetch and build on them first",
-                    )
-                return {ref: local}
-
-            relay.say(f"Pushing {branch} to {self.remote_url}")
-            self._remote.update_refs(repo, decide, relay)
-            repo.refs.set_if_equals(
-                REMOTES + branch.encode("utf-8"), None, local, message=b"update by push"
+            return pushing.push_branch(
+                repo,
+                self._remote,
+                branch,
+                expected_remote_oid=expected_remote_oid,
+                force=force,
+                relay=ProgressRelay(progress),
             )
-            relay.say(f"Pushed {branch} at {_short(local)}")
-            return local.decode("ascii")
 
     def push_tag(self, tag: str, oid: str, progress: ProgressCallback | None = None) -> None:
         """Create a lightweight tag at `oid` and push it; a no-op if the remote has it there."""
-        ref = _ref_for(TAGS, tag, "tag")
-        relay = ProgressRelay(progress)
         with self._open() as repo:
-            target = resolve_or_fail(repo, oid, "commit")
-            existing = repo.refs.as_dict(TAGS.rstrip(b"/")).get(tag.encode("utf-8"))
-            if existing is not None and peel(repo, existing) != target:
-                raise GitError(
-                    f"tag {tag!r} already exists locally at {_short(existing)}, not at "
-                    f"{_short(target)}; tags are never moved"
-                )
-            repo.refs.add_if_new(ref, target, message=b"tag: archive")
-
-            def decide(advertised: RefMap) -> RefMap:
-                current = advertised.get(ref)
-                if current is None:
-                    return {ref: target}
-                if current == target or (
-                    current in repo.object_store and peel(repo, current) == target
-                ):
-                    return {}
-                raise PushRejected(
-                    tag,
-                    f"the tag already exists on the remote at {_short(current)}; "
-                    f"tags are never moved",
-                )
-
-            relay.say(f"Pushing tag {tag}")
-            self._remote.update_refs(repo, decide, relay)
+            pushing.push_tag(repo, self._remote, tag, oid, ProgressRelay(progress))
 
     def delete_remote_branch(self, branch: str, *, expected_remote_oid: str | None = None) -> bool:
         """Delete a remote branch (the caller proved it safe); False when it was already gone."""
-        ref = _ref_for(HEADS, branch, "branch")
-        if self._default_branch and branch == self._default_branch:
+        if branch == self._known_default_branch():
             raise GitError(f"refusing to delete the default branch {branch!r}")
-        lease = expected_remote_oid.encode("ascii") if expected_remote_oid else None
         with self._open() as repo:
-
-            def decide(advertised: RefMap) -> RefMap:
-                current = advertised.get(ref)
-                if current is None:
-                    return {}
-                if lease is not None and current != lease:
-                    raise PushRejected(
-                        branch,
-                        f"stale lease: the remote branch is at {_short(current)}, expected "
-                        f"{_short(lease)}; it moved, so it is not deleted",
-                    )
-                return {ref: ZERO_SHA}
-
-            changes = self._remote.update_refs(repo, decide, ProgressRelay(None))
-            repo.refs.remove_if_equals(REMOTES + branch.encode("utf-8"), None)
-            return bool(changes)
+            return pushing.delete_branch(
+                repo, self._remote, branch, expected_remote_oid=expected_remote_oid
+            )
 
     # -- never lose work -------------------------------------------------------------------------
 
     def unpushed_commits(self, branch: str) -> list[CommitInfo]:
-        """Commits on the local `branch` that no branch or tag on the remote has (checked live)."""
-        ref = _ref_for(HEADS, branch, "branch")
+        """Commits on the local `branch` that no branch or tag on the remote has, newest first."""
+        ref = ref_for(HEADS, branch, "branch")
         remote_tips = list(self._remote.list_refs().values())
         with self._open() as repo:
-            try:
-                tip = repo.refs[ref]
-            except KeyError:
-                raise GitError(f"there is no local branch {branch!r}") from None
-            return commits_between(repo, [tip], remote_tips)
+            branch_tip = tip(repo, ref)
+            if branch_tip is None:
+                raise GitError(f"there is no local branch {branch!r}")
+            return commits_between(repo, [branch_tip], remote_tips)
 
     def preserve_local_work(self, reason: str) -> str | None:
         """Keep every commit that is not on the remote under `refs/soda/preserved/<stamp>/<branch>`.
@@ -463,27 +384,12 @@ class Workspace:
         except GitError:
             remote_tips = []
         with self._open() as repo:
-            tips = dict(local_branches(repo))
-            if self._branch_label(repo) == "HEAD":
-                with suppress(KeyError):
-                    tips["HEAD"] = repo.head()
-            kept_already = list(refs_under(repo, PRESERVED_PREFIX.encode()).values())
-            prefix = self._unique_ref(repo, f"{PRESERVED_PREFIX}/{self._stamp()}")
-            created = False
-            for name, tip in sorted(tips.items()):
-                if commits_between(repo, [tip], [*remote_tips, *kept_already]):
-                    repo.refs.add_if_new(
-                        f"{prefix}/{name}".encode(),
-                        tip,
-                        message=f"preserve: {reason}".encode(),
-                    )
-                    created = True
-            return prefix if created else None
+            return keeping.preserve_local_work(repo, remote_tips, self._clock.now(), reason)
 
     def preserved_refs(self) -> dict[str, str]:
         """Every ref made by preserve_local_work and stash_uncommitted, with its oid."""
         with self._open() as repo:
-            found = refs_under(repo, b"refs/soda")
+            found = refs_under(repo, keeping.SODA_REFS.encode())
         return {name.decode("utf-8"): oid.decode("ascii") for name, oid in found.items()}
 
     def reset_to(self, branch: str, oid: str) -> None:
@@ -492,47 +398,24 @@ class Workspace:
         Refuses with UnpreservedWork while any commit it would drop is not on the remote (as of
         the last fetch) and not preserved, and with DirtyWorkspace while the tree has changes.
         """
-        ref = _ref_for(HEADS, branch, "branch")
-        is_current = self.current_branch() == branch
         with self._open() as repo:
-            target = resolve_or_fail(repo, oid, "commit")
-            if is_current:
-                changed = changed_paths(repo)
-                if changed:
-                    raise DirtyWorkspace(str(self.path), f"reset {branch}", changed)
-            tip = repo.refs.as_dict(HEADS.rstrip(b"/")).get(branch.encode("utf-8"))
-            if tip is not None:
-                safe = [
-                    target,
-                    *refs_under(repo, b"refs/soda").values(),
-                    *refs_under(repo, REMOTES).values(),
-                    *refs_under(repo, TAGS).values(),
-                ]
-                lost = commits_between(repo, [tip], safe)
-                if lost:
-                    raise UnpreservedWork(branch, [commit.oid for commit in lost])
-            if is_current:
-                porcelain.reset(repo, "hard", target.decode("ascii"))
-            elif tip is None:
-                repo.refs.add_if_new(ref, target, message=b"reset: created")
-            else:
-                repo.refs.set_if_equals(ref, tip, target, message=b"reset: moving")
+            keeping.reset_branch(repo, str(self.path), branch, oid)
 
-    # -- helpers -----------------------------------------------------------------------------------
+    def _known_default_branch(self) -> str | None:
+        try:
+            return self.default_branch()
+        except GitError:
+            return None
 
-    def _stamp(self) -> str:
-        return self._clock.now().strftime("%Y%m%dT%H%M%SZ")
 
-    def _branch_label(self, repo: Repo) -> str:
-        names, _oid = repo.refs.follow(b"HEAD")
-        last = names[-1] if names else b""
-        return last[len(HEADS) :].decode("utf-8") if last.startswith(HEADS) else "HEAD"
-
-    @staticmethod
-    def _unique_ref(repo: Repo, prefix: str) -> str:
-        # Two preservations in the same second get distinct prefixes instead of colliding.
-        candidate, counter = prefix, 1
-        while refs_under(repo, candidate.encode("utf-8")):
-            counter += 1
-            candidate = f"{prefix}-{counter}"
-        return candidate
+def _process_alive(pid_text: str) -> bool:
+    """Whether the process that named a staging directory is still running (not us)."""
+    if not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

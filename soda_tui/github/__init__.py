@@ -16,7 +16,12 @@ from soda_tui.github.errors import (
     TransportFailure,
     UnexpectedResponse,
 )
-from soda_tui.github.operations import all_operation_files, load_operation
+from soda_tui.github.operations import (
+    Operation,
+    all_operation_files,
+    build_operation,
+    load_operation,
+)
 from soda_tui.github.token import FoundToken, TokenSource, discover_token, find_token
 
 __all__ = [
@@ -29,6 +34,7 @@ __all__ = [
     "GraphQLError",
     "MissingToken",
     "NotFound",
+    "Operation",
     "RateBudget",
     "RateLimited",
     "RequestInfo",
@@ -37,6 +43,7 @@ __all__ = [
     "TransportFailure",
     "UnexpectedResponse",
     "all_operation_files",
+    "build_operation",
     "discover_token",
     "find_token",
     "load_operation",

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -50,15 +50,15 @@ class Reply:
     @property
     def data(self) -> dict[str, Any] | None:
         """The GraphQL `data` object of the body, if any."""
-        if isinstance(self.body, dict) and isinstance(self.body.get("data"), dict):
-            return self.body["data"]
-        return None
+        data = self.body.get("data") if isinstance(self.body, dict) else None
+        return cast(dict[str, Any], data) if isinstance(data, dict) else None
 
     @property
     def message(self) -> str:
         """The most telling text in the reply: REST `message`, first GraphQL error, or body."""
-        if isinstance(self.body, dict) and isinstance(self.body.get("message"), str):
-            return self.body["message"]
+        message = self.body.get("message") if isinstance(self.body, dict) else None
+        if isinstance(message, str):
+            return message
         if self.errors:
             return str(self.errors[0].get("message", ""))
         return self.text.strip()[:200]

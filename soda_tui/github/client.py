@@ -21,7 +21,14 @@ from soda_tui.core.clock import Clock, SystemClock
 from soda_tui.core.secrets import Secret
 from soda_tui.github.budget import BudgetListener, BudgetTracker, RateBudget
 from soda_tui.github.classify import classify_exception, classify_reply
-from soda_tui.github.errors import GitHubError, SecondaryRateLimited, TransportFailure
+from soda_tui.github.errors import (
+    Forbidden,
+    GitHubError,
+    GraphQLError,
+    NotFound,
+    SecondaryRateLimited,
+    TransportFailure,
+)
 from soda_tui.github.operations import Operation, get_operation
 from soda_tui.github.retry import RetryPolicy
 from soda_tui.github.transport import BearerAuth, Exchange, RecordingTransport, current_exchange
@@ -160,19 +167,35 @@ class GitHubClient:
         variables: dict[str, Any] | None = None,
         *,
         retry_safe: bool | None = None,
+        allow_partial: bool = False,
     ) -> dict[str, Any]:
         """Send operation `operation_name` and return its `data`; raises a typed GitHubError.
 
         Queries are retried on transient failures; mutations only when `retry_safe=True`
         (a mutation whose reply was lost may have happened: callers re-check state first).
+        With `allow_partial`, a reply carrying both data and GraphQL errors (say one of many
+        batched repositories is missing) returns the data instead of raising.
         """
         operation = get_operation(operation_name, self._extra_operations)
+        return await self.execute_operation(
+            operation, variables, retry_safe=retry_safe, allow_partial=allow_partial
+        )
+
+    async def execute_operation(
+        self,
+        operation: Operation,
+        variables: dict[str, Any] | None = None,
+        *,
+        retry_safe: bool | None = None,
+        allow_partial: bool = False,
+    ) -> dict[str, Any]:
+        """Like `execute`, for an `Operation` built at run time with `build_operation`."""
         may_retry = retry_safe if retry_safe is not None else not operation.is_mutation
         attempt = 0
         while True:
             attempt += 1
             try:
-                return await self._send(operation, variables, attempt)
+                return await self._send(operation, variables, attempt, allow_partial)
             except GitHubError as error:
                 delay = self._policy.delay_after(error, attempt) if may_retry else None
                 if delay is None:
@@ -191,7 +214,11 @@ class GitHubClient:
                 await self._clock.sleep(delay)
 
     async def _send(
-        self, operation: Operation, variables: dict[str, Any] | None, attempt: int
+        self,
+        operation: Operation,
+        variables: dict[str, Any] | None,
+        attempt: int,
+        allow_partial: bool = False,
     ) -> dict[str, Any]:
         """Send one HTTP request: the choke point that counts, budgets, reports and classifies."""
         await self._wait_out_pause()
@@ -242,6 +269,14 @@ class GitHubClient:
                 error=type(outcome).__name__ if isinstance(outcome, GitHubError) else None,
             )
         )
+        if (
+            allow_partial
+            and isinstance(outcome, GraphQLError | NotFound | Forbidden)
+            and reply is not None
+            and reply.data is not None
+        ):
+            log.info("%s returned partial data: %s", operation.name, outcome.summary)
+            return reply.data
         if isinstance(outcome, GitHubError):
             if isinstance(outcome, SecondaryRateLimited):
                 # Every caller of this client waits, not just this one: GitHub counts them all.

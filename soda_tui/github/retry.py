@@ -28,7 +28,7 @@ class RetryPolicy:
     def backoff_ceiling(self, attempt: int) -> float:
         """The longest wait after failed attempt `attempt` (1-based): base·2^(n-1), capped."""
         # min() before the power would overflow for absurd attempt numbers, so clamp the exponent.
-        return min(self.cap, self.base * 2 ** min(max(attempt - 1, 0), 62))
+        return min(self.cap, self.base * 2.0 ** min(max(attempt - 1, 0), 62))
 
     def backoff(self, attempt: int) -> float:
         """A full-jitter wait after failed attempt `attempt`: uniform in [0, ceiling]."""

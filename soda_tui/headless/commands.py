@@ -32,8 +32,9 @@ def exit_code_for(error: BaseException) -> Exit:
     return Exit.FAILURE
 
 
-async def _with_session(args: argparse.Namespace, command: str,
-                        body: Callable[[Session], Awaitable[int]]) -> int:
+async def _with_session(
+    args: argparse.Namespace, command: str, body: Callable[[Session], Awaitable[int]]
+) -> int:
     as_json = bool(getattr(args, "json", False))
     progress = StderrProgress()
     session: Session | None = None
@@ -44,8 +45,9 @@ async def _with_session(args: argparse.Namespace, command: str,
     except (ActionRefused, ConfigError, UnknownRepo, GitHubError, GitError) as error:
         message = error.message if isinstance(error, ActionRefused) else str(error)
         if isinstance(error, ActionRefused) and error.exit_code == Exit.NOTHING:
-            result = ActionResult(command, getattr(args, "repo", None) or "", Exit.NOTHING, message,
-                                  dict(error.data))
+            result = ActionResult(
+                command, getattr(args, "repo", None) or "", Exit.NOTHING, message, dict(error.data)
+            )
             return emit(result, as_json=as_json)
         return emit_error(message, exit_code_for(error), as_json=as_json, command=command)
     finally:
@@ -56,6 +58,7 @@ async def _with_session(args: argparse.Namespace, command: str,
 
 def run_repo_action(args: argparse.Namespace, command: str, action: RepoAction) -> int:
     """Run one action on the chosen repository and print its result."""
+
     async def body(session: Session) -> int:
         ctx = session.choose(getattr(args, "repo", None))
         return emit(await action(ctx, args), as_json=bool(getattr(args, "json", False)))
@@ -112,16 +115,28 @@ def cmd_status(args: argparse.Namespace) -> int:
     async def body(session: Session) -> int:
         names = session.repo_names()
         if args.repo:
-            names = [n for n in names if str(n) in set(args.repo)] or [session.context(args.repo[0]).repo]
+            names = [n for n in names if str(n) in set(args.repo)] or [
+                session.context(args.repo[0]).repo
+            ]
         if not names:
-            raise ActionRefused("no repositories are configured: run `soda-tui init OWNER/REPO`", Exit.USAGE)
+            raise ActionRefused(
+                "no repositories are configured: run `soda-tui init OWNER/REPO`", Exit.USAGE
+            )
         snapshot = await fetch_board(session.client, names)
         if args.json:
-            emit_json({"action": "status", "ok": True,
-                       "repos": [board.to_json() for board in snapshot.boards],
-                       "rate_limit": {"remaining": snapshot.remaining, "limit": snapshot.limit,
-                                      "reset_at": snapshot.reset_at},
-                       "requests": session.client.request_count})
+            emit_json(
+                {
+                    "action": "status",
+                    "ok": True,
+                    "repos": [board.to_json() for board in snapshot.boards],
+                    "rate_limit": {
+                        "remaining": snapshot.remaining,
+                        "limit": snapshot.limit,
+                        "reset_at": snapshot.reset_at,
+                    },
+                    "requests": session.client.request_count,
+                }
+            )
         else:
             for board in snapshot.boards:
                 print(board_line(board))
@@ -155,13 +170,18 @@ def cmd_add(args: argparse.Namespace) -> int:
     try:
         repo = RepoName.parse(args.name)
         file = config_path(_config_arg(args))
-        overrides = {key: value for key, value in (("agent", args.agent), ("autopilot", args.autopilot))
-                     if value is not None}
+        overrides = {
+            key: value
+            for key, value in (("agent", args.agent), ("autopilot", args.autopilot))
+            if value is not None
+        }
         added = add_repo(file, str(repo), **overrides)
     except (ValueError, ConfigError) as error:
         return emit_error(str(error), Exit.USAGE, as_json=args.json, command="add")
     message = f"{repo} {'added to' if added else 'is already in'} {file}"
-    return emit(ActionResult("add", str(repo), Exit.DONE, message, {"added": added}), as_json=args.json)
+    return emit(
+        ActionResult("add", str(repo), Exit.DONE, message, {"added": added}), as_json=args.json
+    )
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
@@ -174,5 +194,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
         remove_repo(file, args.name)
     except (ConfigError, UnknownRepo) as error:
         return emit_error(str(error), Exit.USAGE, as_json=args.json, command="remove")
-    return emit(ActionResult("remove", args.name, Exit.DONE, f"{args.name} removed from {file}"),
-                as_json=args.json)
+    return emit(
+        ActionResult("remove", args.name, Exit.DONE, f"{args.name} removed from {file}"),
+        as_json=args.json,
+    )

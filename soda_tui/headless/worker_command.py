@@ -16,27 +16,40 @@ from soda_tui.loop.session import Session
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run the autopilot over the configured (or chosen) repositories until signalled."""
+
     async def body(session: Session) -> int:
         names = session.repo_names()
         if args.repo:
             names = [session.context(name).repo for name in args.repo]
         if not names:
-            raise ActionRefused("no repositories are configured: run `soda-tui init OWNER/REPO`", Exit.USAGE)
+            raise ActionRefused(
+                "no repositories are configured: run `soda-tui init OWNER/REPO`", Exit.USAGE
+            )
 
         def show(update: WorkerUpdate) -> None:
             if args.json:
-                emit_json({"at": update.at.isoformat(), "repo": update.repo, "kind": update.kind,
-                           "issue": update.issue, "ok": update.ok, "message": update.message, **update.data})
+                emit_json(
+                    {
+                        "at": update.at.isoformat(),
+                        "repo": update.repo,
+                        "kind": update.kind,
+                        "issue": update.issue,
+                        "ok": update.ok,
+                        "message": update.message,
+                        **update.data,
+                    }
+                )
             elif update.kind != "board":
                 mark = "" if update.ok else "! "
                 print(f"{update.at:%H:%M:%S} {update.repo}: {mark}{update.message}", flush=True)
 
         autopilot = Autopilot(session, names, show)
         loop = asyncio.get_running_loop()
+        stopping: list[asyncio.Task[None]] = []
 
         def request_stop() -> None:
             sys.stderr.write("soda-tui worker: stopping after the current step\n")
-            loop.create_task(autopilot.shutdown())
+            stopping.append(loop.create_task(autopilot.shutdown()))
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, request_stop)

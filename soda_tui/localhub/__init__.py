@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from soda_tui.localhub.faults import Faults
-from soda_tui.localhub.server import LocalHub, LocalHubError
+from soda_tui.localhub.server import LocalHub, LocalHubStartError
 
-__all__ = ["Faults", "LocalHub", "LocalHubError"]
+__all__ = ["Faults", "LocalHub", "LocalHubStartError"]

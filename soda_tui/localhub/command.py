@@ -11,11 +11,10 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from platformdirs import user_data_path
-
 from soda_tui.core.secrets import Secret
 from soda_tui.localhub.faults import Faults
-from soda_tui.localhub.server import LocalHub, LocalHubError
+from soda_tui.localhub.server import LocalHub, LocalHubStartError
+from soda_tui.settings.paths import Paths
 
 TOKEN_ENV = "SODA_LOCALHUB_TOKEN"
 DATA_DIR_ENV = "SODA_LOCALHUB_DATA_DIR"
@@ -23,11 +22,11 @@ DEFAULT_PORT = 8765
 
 
 def default_data_dir() -> Path:
-    """Where localhub keeps its SQLite file and bare repositories unless told otherwise."""
+    """Where localhub keeps its data: `$SODA_LOCALHUB_DATA_DIR`, else soda-tui's data dir."""
     configured = os.environ.get(DATA_DIR_ENV)
     if configured:
         return Path(configured)
-    return user_data_path("soda-tui", appauthor=False) / "localhub"
+    return Paths.default().localhub_dir
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -104,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         try:
             hub.start()
-        except LocalHubError as error:
+        except LocalHubStartError as error:
             print(f"localhub: {error}", file=sys.stderr)
             return 2
         if generated:

@@ -10,7 +10,8 @@ from dulwich.repo import Repo
 from dulwich.server import BackendRepo, DictBackend
 from dulwich.web import HTTPGitApplication
 
-from soda_tui.localhub.http_server import Request, Response, Router, request_token
+from soda_tui.localhub.http_server import Request, Response, Router
+from soda_tui.localhub.rest import authenticate
 
 if TYPE_CHECKING:
     from soda_tui.localhub.state import LocalHubState
@@ -51,9 +52,7 @@ class GitSmartHTTP:
         owner = request.match.group("owner")
         name = request.match.group("name")
         service_path = request.match.group("service")
-        token = request_token(request)
-        login = self._state.login_for_token(token) if token else None
-        if login is None:
+        if authenticate(self._state, request) is None:
             # The challenge makes git ask its credential helpers, then fail cleanly without a TTY.
             return _text(401, UNAUTHORIZED_BODY, [("WWW-Authenticate", 'Basic realm="GitHub"')])
         bare_path = self._state.bare_repo_path(owner, name)

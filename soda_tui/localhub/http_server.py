@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import gzip
 import json
 import logging
@@ -55,7 +53,7 @@ class _RawBody:
 
     def read(self, size: int = -1) -> bytes:
         """Read up to `size` bytes (all that is left when negative)."""
-        if self._done:
+        if self._done or size == 0:
             return b""
         if size is None or size < 0:
             parts = []
@@ -104,10 +102,6 @@ class _RawBody:
             self._rfile.readline(8)
         return data
 
-    def readable(self) -> bool:
-        """Tell `gzip.GzipFile` this object can be read."""
-        return True
-
 
 class RequestBody:
     """The decoded request body as a file-like stream (dechunked, then gunzipped if needed)."""
@@ -122,20 +116,6 @@ class RequestBody:
             return self._stream.read(size)
         except (OSError, EOFError) as error:
             raise BadRequestBody(f"could not decode request body: {error}") from None
-
-    def readline(self, size: int = -1) -> bytes:
-        """Read one line of the decoded body."""
-        if isinstance(self._stream, gzip.GzipFile):
-            return self._stream.readline(size)
-        parts = []
-        while size < 0 or sum(map(len, parts)) < size:
-            byte = self._raw.read(1)
-            if not byte:
-                break
-            parts.append(byte)
-            if byte == b"\n":
-                break
-        return b"".join(parts)
 
     def drain(self, limit: int) -> bool:
         """Discard what is left of the raw body; False when more than `limit` bytes remain."""
@@ -291,15 +271,12 @@ class LocalHubHTTPServer(ThreadingHTTPServer):
         """The bound port (useful when 0 was asked for)."""
         return int(self.server_address[1])
 
-    def count(self, route_name: str) -> None:
-        """Count one request on a route."""
+    def count(self, route_name: str, encodings: Iterable[str] = ()) -> None:
+        """Count one request on a route, and the encodings ("chunked", "gzip") of its body."""
         with self._count_lock:
             self._counts[route_name] = self._counts.get(route_name, 0) + 1
-
-    def count_encoding(self, encoding: str) -> None:
-        """Count one request body sent with a transfer or content encoding."""
-        with self._count_lock:
-            self._encodings[encoding] = self._encodings.get(encoding, 0) + 1
+            for encoding in encodings:
+                self._encodings[encoding] = self._encodings.get(encoding, 0) + 1
 
     def encoding_counts(self) -> dict[str, int]:
         """Request bodies received per encoding ("chunked", "gzip") since start."""
@@ -377,21 +354,6 @@ class _Handler(BaseHTTPRequestHandler):
         """Stay quiet: benchmarks and the TUI must not see per-request noise on stderr."""
         return
 
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def do_PUT(self) -> None:
-        self._dispatch()
-
-    def do_PATCH(self) -> None:
-        self._dispatch()
-
-    def do_DELETE(self) -> None:
-        self._dispatch()
-
     def _dispatch(self) -> None:
         self.busy = True
         try:
@@ -400,6 +362,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         finally:
             self.busy = False
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
 
     def _serve_one(self) -> None:
         parts = urlsplit(self.path)
@@ -412,10 +376,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         gzipped = self.headers.get("Content-Encoding", "").lower() == "gzip"
-        if chunked:
-            self.server.count_encoding("chunked")
-        if gzipped:
-            self.server.count_encoding("gzip")
+        encodings = [name for name, used in (("chunked", chunked), ("gzip", gzipped)) if used]
         body = RequestBody(_RawBody(self.rfile, content_length, chunked), gzipped)
         writer = ResponseWriter(self)
         request = Request(
@@ -428,13 +389,13 @@ class _Handler(BaseHTTPRequestHandler):
         )
         found = self.server.router.match(self.command, parts.path)
         if found is None:
-            self.server.count("not_found")
+            self.server.count("not_found", encodings)
             self._finish(request, json_response(404, NOT_FOUND))
             return
         route, match = found
         request.route_name = route.name
         request.match = match
-        self.server.count(route.name)
+        self.server.count(route.name, encodings)
         if route.kind in ("graphql", "git", "rest"):
             decision = self.server.faults.decide(parts.path, route.kind)
             if decision.delay_seconds > 0:
@@ -498,24 +459,3 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(response.body)
         self.wfile.flush()
-
-
-def request_token(request: Request) -> str | None:
-    """The token a request carries: `bearer`/`token` schemes, or the password of Basic auth."""
-    value = request.header("Authorization").strip()
-    if not value:
-        return None
-    scheme, _, credentials = value.partition(" ")
-    scheme = scheme.lower()
-    credentials = credentials.strip()
-    if scheme in ("bearer", "token"):
-        return credentials or None
-    if scheme == "basic":
-        try:
-            decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        # Git sends `user:token`; GitHub ignores the user name, so do we.
-        _, separator, password = decoded.partition(":")
-        return password if separator and password else None
-    return None

@@ -133,7 +133,11 @@ class LabelRecord:
     def from_row(cls, row: sqlite3.Row) -> LabelRecord:
         """Build from a `labels` row."""
         return cls(
-            row["id"], row["repo_id"], row["name"], row["color"], row["description"],
+            row["id"],
+            row["repo_id"],
+            row["name"],
+            row["color"],
+            row["description"],
             row["created_at"],
         )
 
@@ -207,7 +211,11 @@ class CommentRecord:
     def from_row(cls, row: sqlite3.Row) -> CommentRecord:
         """Build from a `comments` row."""
         return cls(
-            row["id"], row["item_id"], row["author_id"], row["body"], row["created_at"],
+            row["id"],
+            row["item_id"],
+            row["author_id"],
+            row["body"],
+            row["created_at"],
             row["updated_at"],
         )
 
@@ -228,8 +236,13 @@ class ReviewRecord:
     def from_row(cls, row: sqlite3.Row) -> ReviewRecord:
         """Build from a `reviews` row."""
         return cls(
-            row["id"], row["item_id"], row["author_id"], row["state"], row["body"],
-            row["commit_oid"], row["created_at"],
+            row["id"],
+            row["item_id"],
+            row["author_id"],
+            row["state"],
+            row["body"],
+            row["commit_oid"],
+            row["created_at"],
         )
 
 
@@ -252,8 +265,15 @@ class StatusRecord:
     def from_row(cls, row: sqlite3.Row) -> StatusRecord:
         """Build from a `statuses` row."""
         return cls(
-            row["id"], row["repo_id"], row["sha"], row["context"], row["state"],
-            row["description"], row["target_url"], row["creator_id"], row["created_at"],
+            row["id"],
+            row["repo_id"],
+            row["sha"],
+            row["context"],
+            row["state"],
+            row["description"],
+            row["target_url"],
+            row["creator_id"],
+            row["created_at"],
             row["updated_at"],
         )
 

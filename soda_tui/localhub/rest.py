@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from soda_tui.localhub.http_server import Request, Response, Router, json_response, request_token
+from soda_tui.localhub.http_server import Request, Response, Router, json_response
+from soda_tui.localhub.models import HubNotFound
+from soda_tui.localhub.models import LocalHubError as HubModelError
 
 if TYPE_CHECKING:
-    from soda_tui.localhub.state import LocalHubState, RateSnapshot
+    from soda_tui.localhub.models import RateSnapshot
+    from soda_tui.localhub.state import LocalHubState
 
 GRAPHQL_DOCS = "https://docs.github.com/graphql"
 REST_DOCS = "https://docs.github.com/rest"
@@ -19,6 +24,29 @@ STATUS_STATES = ("error", "failure", "pending", "success")
 _OWNER = r"(?P<owner>[A-Za-z0-9][A-Za-z0-9._-]*)"
 _NAME = r"(?P<name>[A-Za-z0-9._-]+)"
 CORE_WINDOW_SECONDS = 3600
+
+
+def request_token(request: Request) -> str | None:
+    """The token a request carries: `bearer`/`token` schemes, or the password of Basic auth."""
+    value = request.header("Authorization").strip()
+    if not value:
+        return None
+    scheme, _, credentials = value.partition(" ")
+    scheme = scheme.lower()
+    credentials = credentials.strip()
+    if scheme in ("bearer", "token"):
+        return credentials or None
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        # Git sends `user:token` (GitHub ignores the user); `token:x-oauth-basic` works too.
+        user, _, password = decoded.partition(":")
+        if password and password != "x-oauth-basic":
+            return password
+        return user or None
+    return None
 
 
 def authenticate(state: LocalHubState, request: Request) -> str | None:
@@ -174,15 +202,23 @@ class RestAPI:
                 return json_response(422, _invalid_field(field), headers)
         if not self._commit_exists(owner, name, sha):
             return json_response(404, _not_found(STATUS_DOCS), headers)
-        status = self._state.create_status(
-            owner,
-            name,
-            sha.lower(),
-            state,
-            context,
-            description=description,
-            target_url=target_url,
-        )
+        try:
+            status = self._state.create_status(
+                owner,
+                name,
+                sha.lower(),
+                state,
+                context,
+                description=description,
+                target_url=target_url,
+                creator=login,
+            )
+        except HubNotFound:
+            return json_response(404, _not_found(STATUS_DOCS), headers)
+        except HubModelError as error:
+            # A race (the repository went away) or a rule the state enforces, e.g. blank context.
+            body = {"message": "Validation Failed", "errors": [{"message": error.message}]}
+            return json_response(422, {**body, "documentation_url": STATUS_DOCS}, headers)
         return json_response(201, status, headers)
 
     def _unknown_commit(self, request: Request) -> Response:

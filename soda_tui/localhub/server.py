@@ -32,7 +32,7 @@ from soda_tui.localhub.state import LocalHubState
 STOP_GRACE_SECONDS = 10.0
 
 
-class LocalHubError(Exception):
+class LocalHubStartError(Exception):
     """localhub could not start or serve (for example its port is taken)."""
 
 
@@ -102,7 +102,7 @@ class LocalHub:
     def port(self) -> int:
         """The bound port; only meaningful once started."""
         if self._server is None:
-            raise LocalHubError("localhub is not running: call start() first")
+            raise LocalHubStartError("localhub is not running: call start() first")
         return self._server.port
 
     @property
@@ -143,11 +143,12 @@ class LocalHub:
             try:
                 server = LocalHubHTTPServer(self._requested_port, router, self._faults)
             except OSError as error:
-                raise LocalHubError(
+                raise LocalHubStartError(
                     f"localhub could not listen on 127.0.0.1:{self._requested_port} "
                     f"({error.strerror or error}); choose another --port"
                 ) from None
             base_url = f"http://127.0.0.1:{server.port}"
+            state.base_url = base_url
             if self._ci_enabled:
                 self._ci = CIRunner(
                     state,

@@ -135,6 +135,8 @@ class Store:
         self.path = path
         self.lock = threading.RLock()
         self._depth = 0
+        # Rows handed back by `one`/`all`: lets tests check that a page does not read a table.
+        self.rows_fetched = 0
         # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE) so bulk seeding is one.
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
@@ -171,12 +173,15 @@ class Store:
         """The first row of a query, or None."""
         with self.lock:
             row: sqlite3.Row | None = self._conn.execute(sql, params).fetchone()
+            self.rows_fetched += row is not None
             return row
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """Every row of a query."""
         with self.lock:
-            return self._conn.execute(sql, params).fetchall()
+            rows = self._conn.execute(sql, params).fetchall()
+            self.rows_fetched += len(rows)
+            return rows
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """The first column of the first row, or None."""

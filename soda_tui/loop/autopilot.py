@@ -46,15 +46,26 @@ UpdateSink = Callable[[WorkerUpdate], None]
 class RepoWorker:
     """Drives one repository through pop, run, bottle and land, one step at a time."""
 
-    def __init__(self, ctx: RepoContext, sink: UpdateSink, agent_sink: Callable[[str, AgentEvent], None] | None = None) -> None:
+    def __init__(
+        self,
+        ctx: RepoContext,
+        sink: UpdateSink,
+        agent_sink: Callable[[str, AgentEvent], None] | None = None,
+    ) -> None:
         self.ctx = ctx
         self.sink = sink
         self.agent_sink = agent_sink
         self.run_succeeded_for: set[int] = set()
         self.current_runners: list = []
 
-    def _say(self, kind: str, message: str, *, issue: int | None = None, ok: bool = True, **data: object) -> None:
-        self.sink(WorkerUpdate(str(self.ctx.repo), kind, message, self.ctx.clock.now(), issue, ok, dict(data)))
+    def _say(
+        self, kind: str, message: str, *, issue: int | None = None, ok: bool = True, **data: object
+    ) -> None:
+        self.sink(
+            WorkerUpdate(
+                str(self.ctx.repo), kind, message, self.ctx.clock.now(), issue, ok, dict(data)
+            )
+        )
 
     def decide(self, board: RepoBoard) -> Step:
         """The next step for this repository given the board."""
@@ -63,7 +74,8 @@ class RepoWorker:
         unfinished = (entry.action, entry.issue_number) if entry is not None else None
         parked = parked_until(self.ctx.paths.state_dir, self.ctx.repo, self.ctx.clock.now())
         return decide(
-            board, unfinished=unfinished,
+            board,
+            unfinished=unfinished,
             parked_reason=f"parked until {parked[0]:%H:%M %Z}: {parked[1]}" if parked else None,
             run_succeeded_for=self.run_succeeded_for | journal.succeeded_runs(),
             allow_no_checks=self.ctx.config.allow_no_checks,
@@ -75,10 +87,14 @@ class RepoWorker:
         if kind == StepKind.POP:
             return await pop(self.ctx)
         if kind == StepKind.RUN:
+
             def forward(event: AgentEvent) -> None:
                 if self.agent_sink is not None:
                     self.agent_sink(str(self.ctx.repo), event)
-            result = await run(self.ctx, step.issue, on_event=forward, runner_box=self.current_runners)
+
+            result = await run(
+                self.ctx, step.issue, on_event=forward, runner_box=self.current_runners
+            )
             self.current_runners.clear()
             if result.ok and step.issue is not None:
                 self.run_succeeded_for.add(step.issue)
@@ -106,24 +122,37 @@ class RepoWorker:
             try:
                 result = await self.execute(step)
             except ActionRefused as refusal:
-                self._say("result", refusal.message, issue=step.issue, ok=refusal.exit_code == Exit.NOTHING)
+                self._say(
+                    "result",
+                    refusal.message,
+                    issue=step.issue,
+                    ok=refusal.exit_code == Exit.NOTHING,
+                )
                 return
             except RateLimited as limited:
                 until = limited.reset_at
                 park(self.ctx.paths.state_dir, self.ctx.repo, until, "GitHub rate limit")
-                self._say("parked", limited.summary, issue=step.issue, ok=False, until=until.isoformat())
+                self._say(
+                    "parked", limited.summary, issue=step.issue, ok=False, until=until.isoformat()
+                )
                 return
             except GitHubError as error:
                 self._say("error", str(error), issue=step.issue, ok=False)
                 return
-            except Exception as error:  # noqa: BLE001 - one repository's failure must not stop the others
+            except Exception as error:
                 log.exception("worker step failed in %s", self.ctx.repo)
                 self._say("error", f"{type(error).__name__}: {error}", issue=step.issue, ok=False)
                 return
             if result is None:
                 return
-            self._say("result", result.message, issue=step.issue, ok=result.ok, action=result.action,
-                      **{k: v for k, v in result.data.items() if k in ("waiting", "reason", "branch")})
+            self._say(
+                "result",
+                result.message,
+                issue=step.issue,
+                ok=result.ok,
+                action=result.action,
+                **{k: v for k, v in result.data.items() if k in ("waiting", "reason", "branch")},
+            )
             if result.exit_code != Exit.DONE:
                 return
             # The board we hold is now stale for this repository: look again before the next step.
@@ -142,12 +171,19 @@ class RepoWorker:
 class Autopilot:
     """Polls all its repositories with one request per tick and lets each worker act."""
 
-    def __init__(self, session: Session, repos: list[RepoName], sink: UpdateSink,
-                 agent_sink: Callable[[str, AgentEvent], None] | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        repos: list[RepoName],
+        sink: UpdateSink,
+        agent_sink: Callable[[str, AgentEvent], None] | None = None,
+    ) -> None:
         self.session = session
         self.repos = repos
         self.sink = sink
-        self.workers = {str(repo): RepoWorker(session.context(repo), sink, agent_sink) for repo in repos}
+        self.workers = {
+            str(repo): RepoWorker(session.context(repo), sink, agent_sink) for repo in repos
+        }
         self.stop = asyncio.Event()
         self.last_snapshot: BoardSnapshot | None = None
 
@@ -161,17 +197,27 @@ class Autopilot:
         try:
             snapshot = await fetch_board(self.session.client, self.repos)
         except RateLimited as limited:
-            self.sink(WorkerUpdate("*", "parked", limited.summary, self.session.clock.now(), ok=False))
+            self.sink(
+                WorkerUpdate("*", "parked", limited.summary, self.session.clock.now(), ok=False)
+            )
             await self._sleep_until(limited.reset_at)
             return None
         except GitHubError as error:
             self.sink(WorkerUpdate("*", "error", str(error), self.session.clock.now(), ok=False))
             return None
         self.last_snapshot = snapshot
-        self.sink(WorkerUpdate("*", "board", f"{len(snapshot.boards)} repositories read",
-                               self.session.clock.now(), data={"remaining": snapshot.remaining}))
-        await asyncio.gather(*(self.workers[str(board.repo)].tick(board, self.stop)
-                               for board in snapshot.boards))
+        self.sink(
+            WorkerUpdate(
+                "*",
+                "board",
+                f"{len(snapshot.boards)} repositories read",
+                self.session.clock.now(),
+                data={"remaining": snapshot.remaining},
+            )
+        )
+        await asyncio.gather(
+            *(self.workers[str(board.repo)].tick(board, self.stop) for board in snapshot.boards)
+        )
         return snapshot
 
     async def _sleep_until(self, when: datetime) -> None:

@@ -22,20 +22,28 @@ def blocked_comment(reason: str, tail: list[str], branch: str) -> str:
     )
 
 
-async def block_issue(ctx: RepoContext, detail: IssueDetail, journal, reason: str, tail: list[str]) -> None:  # noqa: ANN001
+async def block_issue(
+    ctx: RepoContext, detail: IssueDetail, journal, reason: str, tail: list[str]
+) -> None:
     """Comment once (found by marker when resuming) and swap agent001 for route:blocked."""
     if not journal.step_done("blocked_comment"):
         # When the newest comment is ours, a crashed run already posted it: never post twice.
         if not has_marker(detail.comments[-1:], BLOCKED_MARKER):
             fault_point("block.before_comment")
             await ctx.client.execute(
-                "AddComment", {"subjectId": detail.issue.node_id,
-                               "body": blocked_comment(reason, tail, detail.branch)},
+                "AddComment",
+                {
+                    "subjectId": detail.issue.node_id,
+                    "body": blocked_comment(reason, tail, detail.branch),
+                },
             )
         journal.record("blocked_comment")
     if not journal.step_done("blocked_labels"):
         add = [detail.label_ids["blockedLabel"]] if "blockedLabel" in detail.label_ids else []
         remove = [detail.label_ids["agentLabel"]] if "agentLabel" in detail.label_ids else []
-        await ctx.client.execute("SwapLabels", {"issueId": detail.issue.node_id, "addLabelIds": add,
-                                                "removeLabelIds": remove}, retry_safe=True)
+        await ctx.client.execute(
+            "SwapLabels",
+            {"issueId": detail.issue.node_id, "addLabelIds": add, "removeLabelIds": remove},
+            retry_safe=True,
+        )
         journal.record("blocked_labels")

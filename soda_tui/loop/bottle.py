@@ -55,24 +55,40 @@ async def bottle(ctx: RepoContext, issue_number: int | None = None) -> ActionRes
     if not journal.step_done("labels"):
         add = [detail.label_ids["reviewLabel"]] if "reviewLabel" in detail.label_ids else []
         if not add:
-            raise ActionRefused(f"{ctx.repo} has no route:review label: run `soda-tui init {ctx.repo}`",
-                                Exit.USAGE)
+            raise ActionRefused(
+                f"{ctx.repo} has no route:review label: run `soda-tui init {ctx.repo}`", Exit.USAGE
+            )
         remove = [detail.label_ids["agentLabel"]] if "agentLabel" in detail.label_ids else []
-        await ctx.client.execute("SwapLabels", {"issueId": detail.issue.node_id, "addLabelIds": add,
-                                                "removeLabelIds": remove}, retry_safe=True)
+        await ctx.client.execute(
+            "SwapLabels",
+            {"issueId": detail.issue.node_id, "addLabelIds": add, "removeLabelIds": remove},
+            retry_safe=True,
+        )
         journal.record("labels")
     journal.finish()
     return ActionResult(
-        "bottle", str(ctx.repo), Exit.DONE, f"#{number} bottled: pull request #{pull_number} {url}",
-        {"issue": {"number": number, "title": detail.issue.title}, "branch": detail.branch,
-         "pull_request": {"number": pull_number, "url": url}, "commits": len(ahead)},
+        "bottle",
+        str(ctx.repo),
+        Exit.DONE,
+        f"#{number} bottled: pull request #{pull_number} {url}",
+        {
+            "issue": {"number": number, "title": detail.issue.title},
+            "branch": detail.branch,
+            "pull_request": {"number": pull_number, "url": url},
+            "commits": len(ahead),
+        },
     )
 
 
-async def _open_pull(ctx: RepoContext, number: int, detail, subjects: list[tuple[str, str]]) -> tuple[int, str]:  # noqa: ANN001
+async def _open_pull(
+    ctx: RepoContext, number: int, detail, subjects: list[tuple[str, str]]
+) -> tuple[int, str]:
     variables = {
-        "repositoryId": detail.repository_id, "base": detail.default_branch, "head": detail.branch,
-        "title": detail.issue.title, "body": pull_request_body(number, subjects),
+        "repositoryId": detail.repository_id,
+        "base": detail.default_branch,
+        "head": detail.branch,
+        "title": detail.issue.title,
+        "body": pull_request_body(number, subjects),
     }
     try:
         data = await ctx.client.execute("OpenPullRequest", variables)
@@ -84,8 +100,10 @@ async def _open_pull(ctx: RepoContext, number: int, detail, subjects: list[tuple
         if isinstance(error, GraphQLError) and any(
             "No commits between" in item.get("message", "") for item in error.errors
         ):
-            raise ActionRefused(f"#{number}: GitHub sees no commits between "
-                                f"{detail.default_branch} and {detail.branch}") from error
+            raise ActionRefused(
+                f"#{number}: GitHub sees no commits between "
+                f"{detail.default_branch} and {detail.branch}"
+            ) from error
         raise
     pull = data["createPullRequest"]["pullRequest"]
     return int(pull["number"]), pull["url"]

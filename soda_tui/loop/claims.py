@@ -33,7 +33,9 @@ async def find_working(ctx: RepoContext, issue_number: int | None) -> int:
     data = await ctx.client.execute("IssueSearch", {"query": working_query(ctx.repo)})
     working = working_issues({"working": data.get("search")})
     if not working:
-        raise ActionRefused(f"nothing is popped in {ctx.repo}: run `soda-tui pop --repo {ctx.repo}` first")
+        raise ActionRefused(
+            f"nothing is popped in {ctx.repo}: run `soda-tui pop --repo {ctx.repo}` first"
+        )
     return min(issue.number for issue in working)
 
 
@@ -69,12 +71,17 @@ async def load_detail(ctx: RepoContext, number: int, branch: str | None = None) 
             data = await _fetch(ctx, number, named)
             repository = data.get("repository") or {}
         guessed = named
-    pulls = [PullRequest.from_graphql(n) for n in (repository.get("pullRequests") or {}).get("nodes") or [] if n]
+    pulls = [
+        PullRequest.from_graphql(n)
+        for n in (repository.get("pullRequests") or {}).get("nodes") or []
+        if n
+    ]
     default = repository.get("defaultBranchRef") or {}
     ref = repository.get("ref") or {}
     comments = tuple(
         (c.get("id", ""), (c.get("author") or {}).get("login", "ghost"), c.get("body", ""))
-        for c in (node.get("comments") or {}).get("nodes") or [] if c
+        for c in (node.get("comments") or {}).get("nodes") or []
+        if c
     )
     label_ids = {
         key: value["id"]
@@ -82,17 +89,22 @@ async def load_detail(ctx: RepoContext, number: int, branch: str | None = None) 
         if (value := repository.get(key))
     }
     return IssueDetail(
-        issue=issue, branch=guessed, repository_id=repository.get("id", ""),
+        issue=issue,
+        branch=guessed,
+        repository_id=repository.get("id", ""),
         default_branch=default.get("name", "main"),
-        default_oid=(default.get("target") or {}).get("oid"), comments=comments,
+        default_oid=(default.get("target") or {}).get("oid"),
+        comments=comments,
         open_pull=pulls[0] if pulls else None,
-        branch_oid=(ref.get("target") or {}).get("oid") if ref else None, label_ids=label_ids,
+        branch_oid=(ref.get("target") or {}).get("oid") if ref else None,
+        label_ids=label_ids,
     )
 
 
 async def _fetch(ctx: RepoContext, number: int, branch: str) -> dict:
     return await ctx.client.execute(
-        "IssueDetail", {"owner": ctx.repo.owner, "name": ctx.repo.name, "number": number, "branch": branch}
+        "IssueDetail",
+        {"owner": ctx.repo.owner, "name": ctx.repo.name, "number": number, "branch": branch},
     )
 
 

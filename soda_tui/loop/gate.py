@@ -25,14 +25,22 @@ def judge(pull: PullRequest, *, require_review: bool, allow_no_checks: bool) -> 
     if pull.is_draft:
         return GateVerdict(False, f"pull request #{pull.number} is a draft", False)
     if pull.mergeable == "CONFLICTING":
-        return GateVerdict(False, f"pull request #{pull.number} conflicts with its base branch: "
-                           "resolve the conflict on the branch, then land again", False)
+        return GateVerdict(
+            False,
+            f"pull request #{pull.number} conflicts with its base branch: "
+            "resolve the conflict on the branch, then land again",
+            False,
+        )
     if pull.mergeable != "MERGEABLE":
         return GateVerdict(False, "GitHub is still computing whether it can merge", True)
     if pull.checks is None:
         if not allow_no_checks:
-            return GateVerdict(False, "the head commit has no status checks "
-                               "(set allow_no_checks = true to land without CI)", True)
+            return GateVerdict(
+                False,
+                "the head commit has no status checks "
+                "(set allow_no_checks = true to land without CI)",
+                True,
+            )
     elif pull.checks == "PENDING" or pull.checks == "EXPECTED":
         return GateVerdict(False, "CI is still running", True)
     elif pull.checks != "SUCCESS":

@@ -12,7 +12,11 @@ from soda_tui.loop.gate import judge
 from soda_tui.loop.results import ActionRefused, ActionResult, Exit
 
 METHODS = {"squash": "SQUASH", "merge": "MERGE", "rebase": "REBASE"}
-REMOVED_ON_LAND = (("reviewLabel", "route:review"), ("agentLabel", "agent001"), ("readyLabel", "route:ready"))
+REMOVED_ON_LAND = (
+    ("reviewLabel", "route:review"),
+    ("agentLabel", "agent001"),
+    ("readyLabel", "route:ready"),
+)
 
 
 def landed_marker(pull_number: int) -> str:
@@ -21,11 +25,20 @@ def landed_marker(pull_number: int) -> str:
 
 
 def _agent_pull(issue: dict, number: int) -> PullRequest | None:
-    pulls = [PullRequest.from_graphql(n) for n in
-             (issue.get("closedByPullRequestsReferences") or {}).get("nodes") or [] if n]
-    ours = [p for p in pulls if p.head_ref_name.startswith(BRANCH_PREFIX)
-            and (p.head_ref_name == f"{BRANCH_PREFIX}{number}"
-                 or p.head_ref_name.startswith(f"{BRANCH_PREFIX}{number}-"))]
+    pulls = [
+        PullRequest.from_graphql(n)
+        for n in (issue.get("closedByPullRequestsReferences") or {}).get("nodes") or []
+        if n
+    ]
+    ours = [
+        p
+        for p in pulls
+        if p.head_ref_name.startswith(BRANCH_PREFIX)
+        and (
+            p.head_ref_name == f"{BRANCH_PREFIX}{number}"
+            or p.head_ref_name.startswith(f"{BRANCH_PREFIX}{number}-")
+        )
+    ]
     ours.sort(key=lambda p: (not p.merged, p.state != "OPEN", -p.number))
     return ours[0] if ours else None
 
@@ -52,16 +65,30 @@ async def land(ctx: RepoContext, issue_number: int | None = None) -> ActionResul
         issue_number = current.issue_number
     number = await find_review(ctx, issue_number)
     repository, issue, pull = await _check(ctx, number)
-    data = {"issue": {"number": number, "title": issue.get("title")},
-            "pull_request": {"number": pull.number, "url": pull.url, "checks": pull.checks,
-                             "mergeable": pull.mergeable, "review": pull.review_decision}}
+    data = {
+        "issue": {"number": number, "title": issue.get("title")},
+        "pull_request": {
+            "number": pull.number,
+            "url": pull.url,
+            "checks": pull.checks,
+            "mergeable": pull.mergeable,
+            "review": pull.review_decision,
+        },
+    }
     if not pull.merged:
-        verdict = judge(pull, require_review=ctx.config.require_review,
-                        allow_no_checks=ctx.config.allow_no_checks)
+        verdict = judge(
+            pull,
+            require_review=ctx.config.require_review,
+            allow_no_checks=ctx.config.allow_no_checks,
+        )
         if not verdict.ok:
-            return ActionResult("land", str(ctx.repo), Exit.NOTHING,
-                                f"#{number} not landed: {verdict.reason}",
-                                {**data, "waiting": verdict.waiting, "reason": verdict.reason})
+            return ActionResult(
+                "land",
+                str(ctx.repo),
+                Exit.NOTHING,
+                f"#{number} not landed: {verdict.reason}",
+                {**data, "waiting": verdict.waiting, "reason": verdict.reason},
+            )
     journal.begin("land", number, pull_number=pull.number, branch=pull.head_ref_name)
     merge_oid, issue_open = pull.merge_commit, issue.get("state") == "OPEN"
     if not pull.merged:
@@ -75,34 +102,49 @@ async def land(ctx: RepoContext, issue_number: int | None = None) -> ActionResul
     comments = (issue.get("comments") or {}).get("nodes") or []
     commented = any(marker in (c or {}).get("body", "") for c in comments)
     labels = {item["name"] for item in (issue.get("labels") or {}).get("nodes") or []}
-    remove_ids = [repository[alias]["id"] for alias, name in REMOVED_ON_LAND
-                  if name in labels and repository.get(alias)]
+    remove_ids = [
+        repository[alias]["id"]
+        for alias, name in REMOVED_ON_LAND
+        if name in labels and repository.get(alias)
+    ]
     if not journal.step_done("finished"):
         fault_point("land.before_finish")
-        await ctx.client.execute("FinishLanding", {
-            "issueId": issue["id"],
-            "removeLabelIds": remove_ids or [issue["id"]],  # unused when relabel is false
-            "comment": f"{marker}\nLanded by soda-tui in {merge_oid} via #{pull.number}.",
-            "refId": pull.head_ref_id or issue["id"],  # unused when deleteBranch is false
-            "close": issue_open,
-            "relabel": bool(remove_ids),
-            "addComment": not commented,
-            "deleteBranch": pull.head_ref_id is not None,
-        })
+        await ctx.client.execute(
+            "FinishLanding",
+            {
+                "issueId": issue["id"],
+                "removeLabelIds": remove_ids or [issue["id"]],  # unused when relabel is false
+                "comment": f"{marker}\nLanded by soda-tui in {merge_oid} via #{pull.number}.",
+                "refId": pull.head_ref_id or issue["id"],  # unused when deleteBranch is false
+                "close": issue_open,
+                "relabel": bool(remove_ids),
+                "addComment": not commented,
+                "deleteBranch": pull.head_ref_id is not None,
+            },
+        )
         journal.record("finished")
     journal.finish()
-    return ActionResult("land", str(ctx.repo), Exit.DONE,
-                        f"#{number} landed: pull request #{pull.number} merged as {str(merge_oid)[:12]}",
-                        {**data, "merge_commit": merge_oid})
+    return ActionResult(
+        "land",
+        str(ctx.repo),
+        Exit.DONE,
+        f"#{number} landed: pull request #{pull.number} merged as {str(merge_oid)[:12]}",
+        {**data, "merge_commit": merge_oid},
+    )
 
 
 async def _merge(ctx: RepoContext, number: int, pull: PullRequest) -> tuple[str, bool]:
     """Merge pinned to the checked head; returns the merge commit and whether the issue closed."""
     method = METHODS[ctx.config.merge_method]
     try:
-        data = await ctx.client.execute("MergePullRequest", {
-            "pullRequestId": pull.node_id, "method": method, "expectedHeadOid": pull.head_oid,
-        })
+        data = await ctx.client.execute(
+            "MergePullRequest",
+            {
+                "pullRequestId": pull.node_id,
+                "method": method,
+                "expectedHeadOid": pull.head_oid,
+            },
+        )
     except GitHubError:
         # The merge may have happened even though the reply was lost: look before failing.
         _repository, _issue, again = await _check(ctx, number)
@@ -111,6 +153,8 @@ async def _merge(ctx: RepoContext, number: int, pull: PullRequest) -> tuple[str,
         raise
     merged = data["mergePullRequest"]["pullRequest"]
     closing = merged.get("closingIssuesReferences") or {}
-    closed = any(n and n.get("number") == number and n.get("state") == "CLOSED"
-                 for n in closing.get("nodes") or [])
+    closed = any(
+        n and n.get("number") == number and n.get("state") == "CLOSED"
+        for n in closing.get("nodes") or []
+    )
     return (merged.get("mergeCommit") or {}).get("oid") or "", closed

@@ -46,7 +46,9 @@ def decide(
         return Step(StepKind.WAIT, reason=parked_reason)
     if unfinished is not None:
         action, issue = unfinished
-        return Step(StepKind.RESUME, issue=issue, action=action, reason=f"finishing {action} of #{issue}")
+        return Step(
+            StepKind.RESUME, issue=issue, action=action, reason=f"finishing {action} of #{issue}"
+        )
     if autopilot_lands:
         for pull in board.agent_pulls:
             number = issue_number_from_branch(pull.head_ref_name)

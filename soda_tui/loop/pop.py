@@ -33,10 +33,15 @@ async def peek(ctx: RepoContext) -> ActionResult:
     _data, ranked, working = await _queue_snapshot(ctx)
     extra = {"working": [_issue_json(issue) for issue in working]}
     if not ranked:
-        return ActionResult("peek", str(ctx.repo), Exit.NOTHING, "the queue is empty", {"issue": None, **extra})
+        return ActionResult(
+            "peek", str(ctx.repo), Exit.NOTHING, "the queue is empty", {"issue": None, **extra}
+        )
     top = ranked[0]
     return ActionResult(
-        "peek", str(ctx.repo), Exit.DONE, f"next: #{top.number} {top.title} ({top.priority})",
+        "peek",
+        str(ctx.repo),
+        Exit.DONE,
+        f"next: #{top.number} {top.title} ({top.priority})",
         {"issue": _issue_json(top), "candidates": [_issue_json(i) for i in ranked[:10]], **extra},
     )
 
@@ -63,7 +68,8 @@ async def pop(ctx: RepoContext, issue_number: int | None = None) -> ActionResult
         busy = working[0]
         raise ActionRefused(
             f"#{busy.number} is already being worked (agent001): run, bottle or recover it first; "
-            "one agent per repository", working=_issue_json(busy),
+            "one agent per repository",
+            working=_issue_json(busy),
         )
     if issue_number is not None:
         chosen = next((issue for issue in ranked if issue.number == issue_number), None)
@@ -72,7 +78,9 @@ async def pop(ctx: RepoContext, issue_number: int | None = None) -> ActionResult
     elif ranked:
         chosen = ranked[0]
     else:
-        return ActionResult("pop", str(ctx.repo), Exit.NOTHING, "the queue is empty", {"issue": None})
+        return ActionResult(
+            "pop", str(ctx.repo), Exit.NOTHING, "the queue is empty", {"issue": None}
+        )
     agent_label = repository.get("agentLabel")
     if not agent_label:
         raise ActionRefused(
@@ -101,22 +109,30 @@ async def _queued_issue(ctx: RepoContext, number: int) -> Issue:
     from soda_tui.core.models import is_queued
 
     data = await ctx.client.execute(
-        "IssueDetail", {"owner": ctx.repo.owner, "name": ctx.repo.name, "number": number,
-                        "branch": branch_name(number, "")},
+        "IssueDetail",
+        {
+            "owner": ctx.repo.owner,
+            "name": ctx.repo.name,
+            "number": number,
+            "branch": branch_name(number, ""),
+        },
     )
     node = (data.get("repository") or {}).get("issue")
     if not node:
         raise ActionRefused(f"{ctx.repo} has no issue #{number}", Exit.USAGE)
     issue = Issue.from_graphql(node)
     if issue.state != "OPEN" or not is_queued(issue.labels):
-        raise ActionRefused(f"#{number} is not in the queue (labels: {', '.join(sorted(issue.labels)) or 'none'})")
+        raise ActionRefused(
+            f"#{number} is not in the queue (labels: {', '.join(sorted(issue.labels)) or 'none'})"
+        )
     return issue
 
 
 def _only_branch_exists(error: GraphQLError) -> bool:
     """True when the only failure was createRef finding the branch already there (a resumed pop)."""
     return bool(error.errors) and all(
-        (item.get("path") or [None])[0] == "createRef" and "already exists" in item.get("message", "")
+        (item.get("path") or [None])[0] == "createRef"
+        and "already exists" in item.get("message", "")
         for item in error.errors
     )
 
@@ -156,7 +172,13 @@ async def _finish_pop(ctx: RepoContext, journal: Journal, entry: JournalEntry) -
     journal.finish()
     number = entry.issue_number
     return ActionResult(
-        "pop", str(ctx.repo), Exit.DONE, f"popped #{number} {facts.get('title', '')} → {branch}",
-        {"issue": {"number": number, "title": facts.get("title"), "url": facts.get("url")},
-         "branch": branch, "workspace": str(ctx.paths.workspace(str(ctx.repo)))},
+        "pop",
+        str(ctx.repo),
+        Exit.DONE,
+        f"popped #{number} {facts.get('title', '')} → {branch}",
+        {
+            "issue": {"number": number, "title": facts.get("title"), "url": facts.get("url")},
+            "branch": branch,
+            "workspace": str(ctx.paths.workspace(str(ctx.repo))),
+        },
     )

@@ -31,8 +31,13 @@ def _label(name: str) -> str:
     return f'label:"{name}"'
 
 
-def issue_query(repo: RepoName, *, require: tuple[str, ...] = (), exclude: tuple[str, ...] = (),
-                sort: str = "created-asc") -> str:
+def issue_query(
+    repo: RepoName,
+    *,
+    require: tuple[str, ...] = (),
+    exclude: tuple[str, ...] = (),
+    sort: str = "created-asc",
+) -> str:
     """A GitHub search string for open issues of one repository with and without labels."""
     parts = [f"repo:{repo}", "is:issue", "is:open"]
     parts += [_label(name) for name in require]
@@ -100,5 +105,7 @@ def working_issues(data: dict, alias: str = "working") -> list[Issue]:
     return [
         issue
         for issue in issues
-        if issue.state == "OPEN" and AGENT_LABEL in issue.labels and REVIEW_LABEL not in issue.labels
+        if issue.state == "OPEN"
+        and AGENT_LABEL in issue.labels
+        and REVIEW_LABEL not in issue.labels
     ]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from soda_tui.agents.events import AgentEvent, RunResult
 from soda_tui.agents.faultpoints import fault_point
-from soda_tui.agents.presets import build_launch
+from soda_tui.agents.presets import AgentConfigError, AgentLaunchSpec, build_launch
 from soda_tui.agents.prompt import IssueContext, write_prompt_file
 from soda_tui.agents.runner import AgentRunner
 from soda_tui.core.naming import AGENT_LABEL
@@ -33,8 +33,12 @@ async def prepare_branch(ctx: RepoContext, detail: IssueDetail) -> None:
     await ctx.in_thread(workspace.checkout, detail.branch)
 
 
-async def run(ctx: RepoContext, issue_number: int | None = None, on_event: EventSink | None = None,
-              runner_box: list[AgentRunner] | None = None) -> ActionResult:
+async def run(
+    ctx: RepoContext,
+    issue_number: int | None = None,
+    on_event: EventSink | None = None,
+    runner_box: list[AgentRunner] | None = None,
+) -> ActionResult:
     """Run the agent on the issue the repository holds and judge the outcome."""
     number = await find_working(ctx, issue_number)
     detail = await load_detail(ctx, number)
@@ -49,18 +53,31 @@ async def run(ctx: RepoContext, issue_number: int | None = None, on_event: Event
         run_dir = ctx.paths.run_log_dir(str(ctx.repo)) / f"{number}-{ctx.clock.now():%Y%m%dT%H%M%S}"
         run_dir.mkdir(parents=True, exist_ok=True)
         issue_context = IssueContext(
-            repo=str(ctx.repo), number=number, title=issue.title, body=issue.body,
+            repo=str(ctx.repo),
+            number=number,
+            title=issue.title,
+            body=issue.body,
             comments=tuple((author, body) for _id, author, body in detail.comments),
-            branch=detail.branch, base_branch=detail.default_branch, url=issue.url,
+            branch=detail.branch,
+            base_branch=detail.default_branch,
+            url=issue.url,
         )
         prompt_file = write_prompt_file(issue_context, run_dir)
         workspace_path = ctx.paths.workspace(str(ctx.repo))
-        launch = build_launch(ctx.config.agent, issue_context, prompt_file, workspace_path,
-                              github_token=ctx.token)
+        spec = AgentLaunchSpec.from_settings(ctx.config.agent)
+        try:
+            launch = build_launch(spec, issue_context, prompt_file, workspace_path, github_token=ctx.token)
+        except AgentConfigError as error:
+            journal.finish()
+            raise ActionRefused(f"{ctx.repo}: {error}", Exit.USAGE) from None
         runner = AgentRunner(
-            launch, workspace=workspace_path, log_path=run_dir / "agent.log", clock=ctx.clock,
-            timeout_s=ctx.config.agent.timeout_minutes * 60,
-            stall_s=ctx.config.agent.stall_minutes * 60, on_event=on_event,
+            launch,
+            workspace=workspace_path,
+            log_path=run_dir / "agent.log",
+            clock=ctx.clock,
+            timeout_s=spec.timeout_s,
+            stall_s=spec.stall_s,
+            on_event=on_event,
         )
         if runner_box is not None:
             runner_box.append(runner)
@@ -69,19 +86,29 @@ async def run(ctx: RepoContext, issue_number: int | None = None, on_event: Event
         workspace = ctx.workspace()
         ahead = await ctx.in_thread(workspace.commits_ahead, detail.branch, detail.default_branch)
         journal.record(
-            "agent", outcome=result.outcome, reason=result.reason, exit_code=result.exit_code,
-            ahead=len(ahead), log_path=str(result.log_path), tail=result.tail[-40:],
+            "agent",
+            outcome=result.outcome,
+            reason=result.reason,
+            exit_code=result.exit_code,
+            ahead=len(ahead),
+            log_path=str(result.log_path),
+            tail=result.tail[-40:],
             reset_at=result.usage_limit_reset.isoformat() if result.usage_limit_reset else None,
         )
         facts = journal.entry.facts if journal.entry else facts
     return await _judge(ctx, detail, journal, facts)
 
 
-async def _judge(ctx: RepoContext, detail: IssueDetail, journal, facts: dict) -> ActionResult:  # noqa: ANN001
+async def _judge(ctx: RepoContext, detail: IssueDetail, journal, facts: dict) -> ActionResult:
     number = detail.issue.number
     outcome, ahead = facts["outcome"], int(facts["ahead"])
-    data = {"issue": {"number": number, "title": detail.issue.title}, "branch": detail.branch,
-            "outcome": outcome, "commits_ahead": ahead, "log": facts.get("log_path")}
+    data = {
+        "issue": {"number": number, "title": detail.issue.title},
+        "branch": detail.branch,
+        "outcome": outcome,
+        "commits_ahead": ahead,
+        "log": facts.get("log_path"),
+    }
     if ahead:
         # Work on GitHub is work that survives this machine (PRODUCT.md section 7).
         await ctx.in_thread(ctx.workspace().push, detail.branch)
@@ -90,23 +117,41 @@ async def _judge(ctx: RepoContext, detail: IssueDetail, journal, facts: dict) ->
         from datetime import datetime
 
         reset_text = facts.get("reset_at")
-        until = datetime.fromisoformat(reset_text) if reset_text else ctx.clock.now() + timedelta(hours=1)
+        until = (
+            datetime.fromisoformat(reset_text)
+            if reset_text
+            else ctx.clock.now() + timedelta(hours=1)
+        )
         park(ctx.paths.state_dir, ctx.repo, until, facts.get("reason", "agent usage limit"))
         journal.finish()
-        return ActionResult("run", str(ctx.repo), Exit.NOTHING,
-                            f"agent hit its usage limit: {ctx.repo} parked until {until:%H:%M %Z}",
-                            {**data, "parked_until": until.isoformat()})
+        return ActionResult(
+            "run",
+            str(ctx.repo),
+            Exit.NOTHING,
+            f"agent hit its usage limit: {ctx.repo} parked until {until:%H:%M %Z}",
+            {**data, "parked_until": until.isoformat()},
+        )
     if outcome == "succeeded" and ahead:
         journal.finish()
-        return ActionResult("run", str(ctx.repo), Exit.DONE,
-                            f"#{number} done: {ahead} commit(s) ahead on {detail.branch}; bottle it", data)
+        return ActionResult(
+            "run",
+            str(ctx.repo),
+            Exit.DONE,
+            f"#{number} done: {ahead} commit(s) ahead on {detail.branch}; bottle it",
+            data,
+        )
     reason = facts.get("reason") or outcome
     if outcome == "succeeded":
         reason = "the agent exited 0 but made no commit"
     await block_issue(ctx, detail, journal, reason, list(facts.get("tail") or []))
     journal.finish()
-    return ActionResult("run", str(ctx.repo), Exit.NOTHING, f"#{number} blocked: {reason}",
-                        {**data, "blocked": True, "reason": reason})
+    return ActionResult(
+        "run",
+        str(ctx.repo),
+        Exit.NOTHING,
+        f"#{number} blocked: {reason}",
+        {**data, "blocked": True, "reason": reason},
+    )
 
 
 def summarize(result: RunResult) -> str:

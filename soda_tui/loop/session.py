@@ -34,14 +34,23 @@ class Session:
     progress: Progress | None = None
 
     @classmethod
-    def open(cls, explicit_config: Path | None = None, *, environ: Mapping[str, str] | None = None,
-             clock: Clock | None = None, paths: Paths | None = None,
-             config: Config | None = None) -> Session:
+    def open(
+        cls,
+        explicit_config: Path | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        clock: Clock | None = None,
+        paths: Paths | None = None,
+        config: Config | None = None,
+    ) -> Session:
         """Load the config (or take one), find the token and open the shared client."""
         env = os.environ if environ is None else environ
         file = config_path(explicit_config, env)
-        loaded = config if config is not None else load_config(file, explicit=explicit_config is not None
-                                                               or "SODA_CONFIG" in env)
+        loaded = (
+            config
+            if config is not None
+            else load_config(file, explicit=explicit_config is not None or "SODA_CONFIG" in env)
+        )
         resolved_paths = paths or Paths.from_settings(loaded.paths, env)
         token = discover_token(loaded.github.token_env, env)
         clock = clock or SystemClock()
@@ -61,9 +70,16 @@ class Session:
         """The context of one configured repository; UnknownRepo when it is not configured."""
         name = RepoName.parse(str(repo))
         settings = self.config.repo(str(name))
-        return RepoContext(repo=name, config=settings, client=self.client, paths=self.paths,
-                           token=self.token, api_url=self.config.github.api_url,
-                           clock=self.clock, progress=self.progress)
+        return RepoContext(
+            repo=name,
+            config=settings,
+            client=self.client,
+            paths=self.paths,
+            token=self.token,
+            api_url=self.config.github.api_url,
+            clock=self.clock,
+            progress=self.progress,
+        )
 
     def choose(self, requested: str | None, cwd: Path | None = None) -> RepoContext:
         """Pick the repository for a one-repo command: --repo, the only one, or the cwd's remote."""
@@ -76,10 +92,14 @@ class Session:
         if from_cwd and from_cwd in names:
             return self.context(from_cwd)
         if not names:
-            raise ActionRefused("no repositories are configured: run `soda-tui init OWNER/REPO`",
-                                Exit.USAGE)
-        raise ActionRefused(f"several repositories are configured ({', '.join(names)}): "
-                            "choose one with --repo OWNER/REPO", Exit.USAGE)
+            raise ActionRefused(
+                "no repositories are configured: run `soda-tui init OWNER/REPO`", Exit.USAGE
+            )
+        raise ActionRefused(
+            f"several repositories are configured ({', '.join(names)}): "
+            "choose one with --repo OWNER/REPO",
+            Exit.USAGE,
+        )
 
     async def aclose(self) -> None:
         """Close the shared client."""
@@ -91,7 +111,10 @@ def repo_from_git_remote(directory: Path) -> str | None:
     try:
         completed = subprocess.run(
             ["git", "-C", str(directory), "remote", "get-url", "origin"],
-            capture_output=True, text=True, timeout=5, check=False,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None

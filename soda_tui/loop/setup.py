@@ -56,17 +56,27 @@ async def ensure_labels(client: GitHubClient, repo: RepoName) -> InitReport:
         login = (data.get("viewer") or {}).get("login", "the token's user")
         raise ActionRefused(
             f"{login} can only {permission.lower()} {repo}: soda-tui needs write access "
-            "(a token with the repo scope, or Contents/Issues/Pull requests write)", Exit.USAGE,
+            "(a token with the repo scope, or Contents/Issues/Pull requests write)",
+            Exit.USAGE,
         )
     present = {node["name"] for node in (repository.get("labels") or {}).get("nodes") or [] if node}
     created = []
     for name, (color, description) in LABELS.items():
         if name in present:
             continue
-        await client.execute("CreateLabel", {"repositoryId": repository["id"], "name": name,
-                                             "color": color, "description": description})
+        await client.execute(
+            "CreateLabel",
+            {
+                "repositoryId": repository["id"],
+                "name": name,
+                "color": color,
+                "description": description,
+            },
+        )
         created.append(name)
-    default = (repository.get("defaultBranchRef") or {}).get("name") or "(none: the repository is empty)"
+    default = (repository.get("defaultBranchRef") or {}).get(
+        "name"
+    ) or "(none: the repository is empty)"
     return InitReport(created, default, permission)
 
 
@@ -79,9 +89,16 @@ async def init_repo(client: GitHubClient, repo: RepoName, config_file: Path) -> 
     created = ", ".join(report.created) if report.created else "none (all present)"
     config_note = "added to" if added else "already in"
     return ActionResult(
-        "init", str(repo), Exit.DONE,
+        "init",
+        str(repo),
+        Exit.DONE,
         f"{repo}: labels created: {created}; default branch {report.default_branch}; "
         f"access {report.permission.lower()}; {config_note} {config_file}",
-        {"labels_created": report.created, "default_branch": report.default_branch,
-         "permission": report.permission, "config_file": str(config_file), "config_added": added},
+        {
+            "labels_created": report.created,
+            "default_branch": report.default_branch,
+            "permission": report.permission,
+            "config_file": str(config_file),
+            "config_added": added,
+        },
     )

@@ -1,8 +1,8 @@
-"""Settings: the TOML config's models, loading with clear errors, editing, and every path on disk."""
+"""Settings: the config models, loading with clear errors, editing, and every path on disk."""
 
 from __future__ import annotations
 
-from soda_tui.settings.editing import EditResult, add_repo, remove_repo
+from soda_tui.settings.editing import add_repo, remove_repo
 from soda_tui.settings.errors import ConfigError, UnknownRepo
 from soda_tui.settings.loading import (
     LoadedSettings,
@@ -23,7 +23,7 @@ from soda_tui.settings.models import (
 )
 from soda_tui.settings.paths import Paths
 from soda_tui.settings.resolved import RepoConfig, resolve_repo, resolve_repos
-from soda_tui.settings.rules import PLACEHOLDERS, fill_placeholders
+from soda_tui.settings.rules import PLACEHOLDERS
 
 __all__ = [
     "AGENT_PRESETS",
@@ -32,7 +32,6 @@ __all__ = [
     "Config",
     "ConfigError",
     "Defaults",
-    "EditResult",
     "GitHubSettings",
     "LoadedSettings",
     "PathSettings",
@@ -43,7 +42,6 @@ __all__ = [
     "UnknownRepo",
     "add_repo",
     "config_path",
-    "fill_placeholders",
     "load_config",
     "load_settings",
     "parse_config",

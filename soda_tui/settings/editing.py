@@ -7,7 +7,6 @@ import os
 import stat
 import tempfile
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,36 +35,33 @@ NEW_FILE_HEADER = """\
 """
 
 
-@dataclass(frozen=True)
-class EditResult:
-    """What an edit did, in a sentence a front end can print as is."""
+def add_repo(path: Path, name: str, **overrides: Any) -> bool:
+    """Append a `[[repos]]` entry for `name`; False (file untouched) when it is already there.
 
-    changed: bool
-    message: str
-    config_file: Path
-
-
-def add_repo(path: Path, name: str, **overrides: Any) -> EditResult:
-    """Append a `[[repos]]` entry for `name` (overrides left as None are not written)."""
+    Overrides are TOML values for the entry's keys (`agent="aider"`, `autopilot=True`, an agent
+    table as a dict); those left as None are not written.
+    """
     entry = _checked_entry(name, overrides)
     target = _real_file(path)
     text = _read(target) if target.exists() else ""
     document = parse_toml(text, source=str(path))
     config = parse_config(document, source=str(path))
-    for existing in config.repo_names:
-        if existing.lower() == name.lower():
-            return EditResult(False, f"{existing} is already in {path}; nothing changed", path)
+    if any(existing.lower() == name.lower() for existing in config.repo_names):
+        return False
     if isinstance(tomlkit.parse(text).get("repos"), Array):
         new_text = _append_inline(text, entry)
     else:
         new_text = _append_table(text or NEW_FILE_HEADER, entry)
     expected = {**document, "repos": [*document.get("repos", []), entry]}
     _commit(path, target, new_text, expected)
-    return EditResult(True, f"added {name} to {path}", path)
+    return True
 
 
-def remove_repo(path: Path, name: str) -> EditResult:
-    """Delete `name`'s `[[repos]]` entry with its own comments; raises UnknownRepo if absent."""
+def remove_repo(path: Path, name: str) -> str:
+    """Delete `name`'s `[[repos]]` entry with its own comments, returning the name as configured.
+
+    Raises UnknownRepo when the file does not list it. Workspaces and journals are not touched.
+    """
     target = _real_file(path)
     if not target.exists():
         raise UnknownRepo(name, (), hint=f"{path} does not exist, so there is nothing to remove")
@@ -86,9 +82,7 @@ def remove_repo(path: Path, name: str) -> EditResult:
         new_text = _remove_table(text, index)
     remaining = [entry for position, entry in enumerate(document["repos"]) if position != index]
     _commit(path, target, new_text, {**document, "repos": remaining})
-    return EditResult(
-        True, f"removed {removed} from {path} (its workspace and history are kept)", path
-    )
+    return removed
 
 
 def _checked_entry(name: str, overrides: dict[str, Any]) -> dict[str, Any]:

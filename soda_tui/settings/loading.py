@@ -84,9 +84,9 @@ def parse_config(document: Mapping[str, Any], *, source: str) -> Config:
     raise problem
 
 
-def load_config(path: Path, *, required: bool = False) -> Config:
-    """The settings in `path`; a missing file gives the defaults unless `required`."""
-    if not required and not path.exists():
+def load_config(path: Path, *, explicit: bool = False) -> Config:
+    """The settings in `path`; a missing file gives the defaults unless the user named it."""
+    if not explicit and not path.exists():
         return Config()
     return parse_config(read_toml(path), source=str(path))
 
@@ -96,6 +96,6 @@ def load_settings(
 ) -> LoadedSettings:
     """Discover the config file (`--config`, SODA_CONFIG, SODA_HOME, platformdirs) and load it."""
     config_file = config_path(explicit, environ)
-    config = load_config(config_file, required=config_path_is_explicit(explicit, environ))
+    config = load_config(config_file, explicit=config_path_is_explicit(explicit, environ))
     paths = Paths.default(config_file=config_file, settings=config.paths, environ=environ)
     return LoadedSettings(config_file=config_file, config=config, paths=paths)

@@ -121,7 +121,7 @@ class AgentSpec(_Settings):
         "a custom command that uses {prompt_file} defaults to 'none'.",
     )
     pass_github_token: bool = Field(
-        default=False, description="Hand our GitHub token to the agent as GH_TOKEN (off by default)"
+        default=False, description="Hand our GitHub token to the agent as GH_TOKEN (default off)."
     )
     env: dict[str, str] = Field(
         default_factory=dict,

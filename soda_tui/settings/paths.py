@@ -90,6 +90,18 @@ class Paths:
         return paths.with_settings(settings) if settings is not None else paths
 
     @classmethod
+    def from_settings(
+        cls,
+        settings: PathSettings,
+        environ: Mapping[str, str] | None = None,
+        *,
+        config_file: Path | None = None,
+        app: str = APP_NAME,
+    ) -> Paths:
+        """The user's places with a loaded config's `[paths]` overrides applied."""
+        return cls.default(app, config_file=config_file, settings=settings, environ=environ)
+
+    @classmethod
     def under(cls, root: Path, *, config_file: Path | None = None) -> Paths:
         """Everything below one directory (tests, demos, `SODA_HOME`)."""
         root = Path(root).expanduser().resolve()

@@ -7,7 +7,6 @@ and how to write it instead, so the models and `Paths` report the same thing in 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 PLACEHOLDERS: tuple[str, ...] = (
@@ -37,9 +36,9 @@ _REPO = re.compile(r"[A-Za-z0-9._-]{1,100}")
 _PASTED_URL = re.compile(
     r"(?:https?://|ssh://)?(?:git@)?[^/:@\s]+\.[^/:@\s]+[/:]([^/\s]+)/([^/\s]+?)(?:\.git)?/?"
 )
-# `{{` and `}}` are literal braces (as in str.format); `{name}` is a placeholder; a lone brace
-# is an error, so what validation accepts is exactly what `fill_placeholders` can fill.
-_BRACES = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+# A placeholder is `{identifier}`; agents/presets.py fills the known ones in one pass and leaves
+# every other brace alone, so JSON such as `{"a": 1}` in an argument stays literal.
+_PLACEHOLDER_SHAPE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def looks_like_token(value: str) -> bool:
@@ -111,32 +110,10 @@ def split_repo_name(name: str) -> tuple[str, str]:
 
 
 def placeholder_problem(argument: str) -> str | None:
-    """Why an agent argument cannot be filled (unknown placeholder, stray brace), or None."""
-    for match in _BRACES.finditer(argument):
-        token = match.group(0)
-        if token in ("{{", "}}"):
-            continue
+    """Why an agent argument names a placeholder that does not exist, or None."""
+    for match in _PLACEHOLDER_SHAPE.finditer(argument):
         name = match.group(1)
-        if name is None:
-            return f"stray {token!r} in {shown(argument)}: write {token * 2!r} for a literal brace"
         if name not in PLACEHOLDERS:
             allowed = ", ".join("{" + known + "}" for known in PLACEHOLDERS)
             return f"unknown placeholder {{{name}}} in {shown(argument)}: allowed are {allowed}"
     return None
-
-
-def fill_placeholders(argument: str, values: Mapping[str, str]) -> str:
-    """`argument` with each `{name}` replaced by `values[name]` and `{{`/`}}` made literal."""
-
-    def replace(match: re.Match[str]) -> str:
-        token = match.group(0)
-        if token == "{{":
-            return "{"
-        if token == "}}":
-            return "}"
-        name = match.group(1)
-        if name is None or name not in values:
-            raise ValueError(placeholder_problem(argument) or f"no value for {token}")
-        return values[name]
-
-    return _BRACES.sub(replace, argument)

@@ -53,7 +53,9 @@ def head_of(hub_graphql: Callable[..., Any], full_name: str, ref: str = "main") 
 def test_graphql_answers_the_token_user_in_any_scheme_spelling(
     localhub: LocalHub, hub_token: str, scheme: str
 ) -> None:
-    response = httpx.post(localhub.graphql_url, json={"query": VIEWER}, headers=auth(hub_token, scheme))
+    response = httpx.post(
+        localhub.graphql_url, json={"query": VIEWER}, headers=auth(hub_token, scheme)
+    )
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json; charset=utf-8"
     assert response.json() == {"data": {"viewer": {"login": "soda-dev"}}}
@@ -112,7 +114,9 @@ def test_rate_limit_headers_count_down_with_each_query(localhub: LocalHub, hub_t
         assert int(response.headers["x-ratelimit-reset"]) > time.time() - 1
         assert response.headers["x-github-request-id"]
     assert int(second.headers["x-ratelimit-used"]) > int(first.headers["x-ratelimit-used"])
-    assert int(second.headers["x-ratelimit-remaining"]) < int(first.headers["x-ratelimit-remaining"])
+    assert int(second.headers["x-ratelimit-remaining"]) < int(
+        first.headers["x-ratelimit-remaining"]
+    )
     assert first.headers["x-github-request-id"] != second.headers["x-github-request-id"]
 
 
@@ -233,9 +237,7 @@ def test_gzip_and_chunked_request_bodies_are_decoded(localhub: LocalHub, hub_tok
     assert localhub.body_encoding_counts == {"gzip": 2, "chunked": 2}
 
 
-def test_one_keep_alive_connection_serves_many_requests(
-    localhub: LocalHub, hub_token: str
-) -> None:
+def test_one_keep_alive_connection_serves_many_requests(localhub: LocalHub, hub_token: str) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", localhub.port, timeout=30)
     try:
         connection.connect()

@@ -58,16 +58,25 @@ def get_operation(name: str, extra_dir: Path | None = None) -> Operation:
     if path is None:
         known = ", ".join(p.stem for p in all_operation_files()) or "none"
         raise ValueError(f"unknown GitHub operation {name!r} (known: {known})")
-    text = path.read_text(encoding="utf-8")
+    return build_operation(name, path.read_text(encoding="utf-8"), source=path.name)
+
+
+def build_operation(name: str, text: str, *, source: str | None = None) -> Operation:
+    """Parse `text` as operation `name` (one named operation, fragments allowed); ValueError if not.
+
+    For documents made at run time (such as one query batched over many repositories); they
+    must be built from shipped documents so they stay valid against GitHub's schema.
+    """
+    where = source or f"operation {name}"
     try:
         document = parse(text)
     except GraphQLSyntaxError as error:
-        raise ValueError(f"{path.name} does not parse: {error.message}") from None
+        raise ValueError(f"{where} does not parse: {error.message}") from None
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if len(operations) != 1:
-        raise ValueError(f"{path.name} must hold exactly one operation, found {len(operations)}")
+        raise ValueError(f"{where} must hold exactly one operation, found {len(operations)}")
     operation = operations[0]
     declared = operation.name.value if operation.name else None
     if declared != name:
-        raise ValueError(f"{path.name} declares operation {declared!r}, expected {name!r}")
+        raise ValueError(f"{where} declares operation {declared!r}, expected {name!r}")
     return Operation(name=name, text=text, document=document, kind=operation.operation)

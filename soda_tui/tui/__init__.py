@@ -1,0 +1,1 @@
+"""The dashboard: the only package that imports Textual or Rich (see tests/test_hygiene.py)."""

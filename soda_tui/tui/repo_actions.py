@@ -1,0 +1,198 @@
+"""The app's user actions: start, confirm, cancel and toggle per repository; open queue and help."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from soda_tui.core.models import Issue, RepoName
+from soda_tui.loop.parking import unpark
+from soda_tui.tui.commands import ACTION_TITLES
+from soda_tui.tui.jobs import Job, read_queues, run_action
+from soda_tui.tui.screens.confirm import ConfirmScreen
+from soda_tui.tui.screens.dashboard import DashboardScreen
+from soda_tui.tui.screens.help import HelpScreen, KeyRow, key_rows
+from soda_tui.tui.screens.logs import LogsScreen
+from soda_tui.tui.screens.queue import QueueScreen
+
+if TYPE_CHECKING:
+    from soda_tui.tui.app import SodaApp
+
+
+class RepoActionsMixin:
+    """Part of SodaApp: what a key or a palette entry asks for, checked, confirmed and started."""
+
+    def request(self: SodaApp, action: str, repo: str, issue: int | None = None) -> None:
+        """Do `action` in `repo` if it can run now; otherwise say why (keys and palette alike)."""
+        reason = self.refusal(action, repo)
+        title = ACTION_TITLES.get(action, (action, ""))[0]
+        if reason:
+            self.notify(reason, title=f"{title}: not now", severity="warning", markup=False)
+            return
+        if action == "autopilot":
+            self.toggle_autopilot(repo)
+        elif action == "unpark":
+            state_dir = self.session.paths.state_dir
+            self._start(
+                Job("unpark", repo), asyncio.to_thread(unpark, state_dir, RepoName.parse(repo))
+            )
+        elif action == "cancel":
+            self.push_screen(
+                ConfirmScreen(
+                    "Cancel the agent?",
+                    f"Stop the agent running in {repo}? Its commits so far are kept on the branch.",
+                    yes="Stop it",
+                ),
+                lambda yes: self._cancel_agent(repo) if yes else None,
+            )
+        elif action == "land":
+            self.push_screen(
+                ConfirmScreen("Land?", self._land_question(repo), yes="Land"),
+                lambda yes: self.start_action(repo, "land", issue) if yes else None,
+            )
+        else:
+            self.start_action(repo, action, issue)
+
+    def _land_question(self: SodaApp, repo: str) -> str:
+        state = self.states[repo]
+        pull = state.open_pull
+        board = state.board
+        if pull is None or board is None:
+            return f"Merge the open agent pull request of {repo}?"
+        checks = (pull.checks or "no checks").lower()
+        return (
+            f"Merge PR #{pull.number} \u201c{pull.title}\u201d into {board.default_branch} of "
+            f"{repo} (CI {checks}), close its issue and delete the branch?"
+        )
+
+    def start_action(self: SodaApp, repo: str, action: str, issue: int | None = None) -> None:
+        """Start one loop action in the repository's worker (the repository is then busy)."""
+        # The confirmation took a while: the repository may have become busy meanwhile.
+        reason = self.refusal(action, repo)
+        if reason:
+            self.notify(reason, title=f"{action}: not now", severity="warning", markup=False)
+            return
+        state = self.states[repo]
+        working = state.board.working[0] if state.board and state.board.working else None
+        self._set_state(
+            repo,
+            driver="you",
+            activity=action,
+            activity_issue=issue or working,
+            activity_since=self.clock.now(),
+            error=None,
+            note=f"{action} started",
+        )
+        self.runner_boxes[repo].clear()
+        on_event = lambda event: self._report_agent_event(repo, event)  # noqa: E731
+        self._start(
+            Job("action", repo, action),
+            run_action(self.contexts[repo], action, issue, on_event, self.runner_boxes[repo]),
+        )
+
+    def start_tick(self: SodaApp, repo: str) -> None:
+        """Let the repository's autopilot take its steps on the last board."""
+        board = self.states[repo].board
+        if board is None:
+            return
+        stop = asyncio.Event()
+        self.stops[repo] = stop
+        self._set_state(repo, driver="autopilot", activity=None, activity_since=None)
+        self._start(Job("autopilot", repo), self.autopilots[repo].tick(board, stop))
+
+    def toggle_autopilot(self: SodaApp, repo: str) -> None:
+        """Turn the unattended loop on (it acts at once when the repository is free) or off."""
+        state = self.states[repo]
+        enabled = not state.autopilot
+        self._set_state(repo, autopilot=enabled)
+        if enabled:
+            self.notify(f"autopilot on for {repo}", title="Autopilot", markup=False)
+            if not state.busy and state.board is not None and state.board.found:
+                self.start_tick(repo)
+        else:
+            stopping = state.driver == "autopilot"
+            if stopping:
+                self.stops[repo].set()
+            after = ": it stops after the current step" if stopping else ""
+            self.notify(f"autopilot off for {repo}{after}", title="Autopilot", markup=False)
+
+    def _cancel_agent(self: SodaApp, repo: str) -> None:
+        async def cancel() -> None:
+            if repo in self.stops:
+                self.stops[repo].set()
+            await self.autopilots[repo].cancel_agent()
+            for runner in list(self.runner_boxes[repo]):
+                await runner.cancel()
+
+        self._set_state(repo, note="stopping the agent…")
+        self._start(Job("cancel", repo), cancel())
+
+    async def action_quit(self: SodaApp) -> None:
+        """Quit; while agents run, ask first (quitting stops them; their work stays on the branch)."""
+        busy = [repo for repo, state in self.states.items() if state.busy]
+        if not busy:
+            self.exit()
+            return
+        self.push_screen(
+            ConfirmScreen(
+                "Quit?",
+                f"Work is running in {', '.join(busy)}. Quitting stops it; "
+                "what is committed stays on its branch and resumes next time.",
+                yes="Quit",
+            ),
+            lambda yes: self.exit() if yes else None,
+        )
+
+    # -- queue and help screens --------------------------------------------------------------
+
+    def action_open_queue(self: SodaApp) -> None:
+        """Show every repository's queue."""
+        self.push_screen(QueueScreen())
+        self._load_queues()
+
+    def _load_queues(self: SodaApp) -> None:
+        repos = [RepoName.parse(repo) for repo in self.repos]
+        self._start(Job("queues"), read_queues(self.session, repos))
+
+    def reload_queues_if_shown(self: SodaApp) -> None:
+        """Read the queues again when the queue screen is open (after a pop)."""
+        if isinstance(self.screen, QueueScreen):
+            self._load_queues()
+
+    def show_queues(self: SodaApp, queues: dict[RepoName, list[Issue]]) -> None:
+        """Hand read queues to the queue screen, if it is still open."""
+        if isinstance(self.screen, QueueScreen):
+            self.screen.show_queues(queues, self.clock.now())
+
+    def show_queues_problem(self: SodaApp, reason: str) -> None:
+        """Tell the queue screen why the queues could not be read."""
+        if isinstance(self.screen, QueueScreen):
+            self.screen.show_problem(reason)
+
+    def on_queue_screen_pop_issue(self: SodaApp, message: QueueScreen.PopIssue) -> None:
+        self.request("pop", message.repo, message.number)
+
+    def on_queue_screen_reload(self: SodaApp, message: QueueScreen.Reload) -> None:
+        self._load_queues()
+
+    def action_open_help(self: SodaApp) -> None:
+        """Show every key (as remapped) and what the badges mean."""
+        overrides = self.keymap_overrides
+        display = self.get_key_display
+        everywhere: list[KeyRow] = [
+            ("^p", "Palette", "every action on every repository, searchable"),
+            *key_rows(type(self).BINDINGS, overrides, display),
+        ]
+        self.push_screen(
+            HelpScreen(
+                [
+                    (
+                        "Dashboard (acts on the focused pane; arrows move between panes)",
+                        key_rows(DashboardScreen.BINDINGS, overrides, display),
+                    ),
+                    ("Queue screen", key_rows(QueueScreen.BINDINGS, overrides, display)),
+                    ("Logs screen", key_rows(LogsScreen.BINDINGS, overrides, display)),
+                    ("Everywhere", everywhere),
+                ]
+            )
+        )

@@ -1,0 +1,1 @@
+"""The dashboard's screens: grid, queue, logs, help and confirmation."""

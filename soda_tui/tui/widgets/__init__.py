@@ -1,0 +1,1 @@
+"""The dashboard's widgets: repository pane, pane grid, status line, run log view."""
