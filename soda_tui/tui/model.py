@@ -179,6 +179,15 @@ def format_duration(seconds: float) -> str:
     return f"{secs}s"
 
 
+def format_age(seconds: float) -> str:
+    """A coarse age for lists: 3d, 5h, 12m, or now."""
+    total = max(0, int(seconds))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if total >= size:
+            return f"{total // size}{unit}"
+    return "now"
+
+
 def elapsed_text(state: PaneState, now: datetime) -> str:
     """The pane's clock: how long the step, the claim or the park has lasted (or has left)."""
     if state.parked_until is not None:

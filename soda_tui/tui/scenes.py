@@ -18,6 +18,7 @@ from soda_tui.settings.models import Config
 from soda_tui.settings.paths import Paths
 from soda_tui.tui.app import SodaApp, create_app
 from soda_tui.tui.messages import BudgetChanged, Progressed, WorkerReported
+from soda_tui.tui.screens.queue import QueueScreen
 
 SCENE_NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 SCENE_TOKEN = "scene-token-not-a-real-one"
@@ -263,3 +264,10 @@ def scene_queues() -> dict[RepoName, list[Issue]]:
             queued, key=lambda issue: (issue.rank, issue.created_at)
         )
     return queues
+
+
+def show_queue_scene(app: SodaApp) -> None:
+    """Open the queue screen on the sample queues (without reading GitHub)."""
+    screen = QueueScreen()
+    app.push_screen(screen, wait_for_dismiss=False)
+    app.call_after_refresh(screen.show_queues, scene_queues(), SCENE_NOW)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import time
 from collections.abc import Callable
@@ -11,6 +12,9 @@ from typing import Any
 import httpx
 
 from soda_tui.localhub import LocalHub
+
+# Generous timeouts: the machine is shared, and slowness is not what these tests check.
+http_get = functools.partial(httpx.get, timeout=30.0)
 
 ROLLUP = """
 query Rollup($owner: String!, $name: String!, $number: Int!) {
@@ -113,7 +117,7 @@ def test_passing_script_posts_pending_then_success(
     [context] = found["contexts"]["nodes"]
     assert context["context"] == "localhub/ci"
     assert context["description"].startswith("Passed")
-    log = httpx.get(context["targetUrl"])
+    log = http_get(context["targetUrl"])
     assert log.status_code == 200
     assert "checks ran in" in log.text
 
@@ -139,7 +143,7 @@ def test_failing_script_posts_pending_then_failure(
     assert found["state"] == "FAILURE"
     [context] = found["contexts"]["nodes"]
     assert "exit code 3" in context["description"]
-    assert "boom" in httpx.get(context["targetUrl"]).text
+    assert "boom" in http_get(context["targetUrl"]).text
 
 
 def test_no_script_posts_nothing(

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
 from soda_tui.localhub import Faults, LocalHub
 from soda_tui.localhub.faults import SECONDARY_LIMIT_MESSAGE, FaultConfigError
+
+# Generous timeouts: the machine is shared, and slowness is not what these tests check.
+http_get = functools.partial(httpx.get, timeout=30.0)
 
 VIEWER = {"query": "query Viewer { viewer { login } }"}
 
@@ -21,8 +25,8 @@ def post_viewer(client: httpx.Client, hub: LocalHub) -> httpx.Response:
 
 
 @pytest.fixture
-def client(hub_token: str) -> httpx.Client:
-    """An authenticated client; each test closes nothing by hand."""
+def client(hub_token: str) -> Iterator[httpx.Client]:
+    """An authenticated client, closed after the test."""
     with httpx.Client(headers={"Authorization": f"bearer {hub_token}"}, timeout=30) as session:
         yield session
 
@@ -140,7 +144,7 @@ def test_admin_endpoint_changes_faults_at_run_time(
     localhub: LocalHub, client: httpx.Client
 ) -> None:
     admin = f"{localhub.base_url}/_localhub/faults"
-    assert httpx.get(admin).status_code == 401
+    assert http_get(admin).status_code == 401
     current = client.get(admin).json()
     assert current["error_rate_502"] == 0.0
     changed = client.post(admin, json={"error_rate_502": 1.0, "retry_after_seconds": 5})
@@ -148,7 +152,7 @@ def test_admin_endpoint_changes_faults_at_run_time(
     assert changed.json()["error_rate_502"] == 1.0
     assert post_viewer(client, localhub).status_code == 502
     # Admin routes and health are never faulted, so faults can always be switched off.
-    assert httpx.get(f"{localhub.base_url}/_localhub/health").status_code == 200
+    assert http_get(f"{localhub.base_url}/_localhub/health").status_code == 200
     cleared = client.post(
         admin, json={"clear": True, "fail_next": {"count": 1, "kind": "secondary"}}
     )

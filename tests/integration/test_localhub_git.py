@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from collections.abc import Callable
@@ -11,6 +12,9 @@ from typing import Any
 import httpx
 
 from soda_tui.localhub import LocalHub
+
+# Generous timeouts: the machine is shared, and slowness is not what these tests check.
+http_get = functools.partial(httpx.get, timeout=30.0)
 
 REF_OID = """
 query RefOid($owner: String!, $name: String!, $ref: String!) {
@@ -149,7 +153,7 @@ def test_missing_or_wrong_token_fails_without_prompting(
     assert wrong.returncode != 0
     assert "Authentication failed" in wrong.stderr
     assert not (tmp_path / "wrong" / ".git").exists()
-    challenge = httpx.get(f"{localhub.git_url('acme', 'api')}/info/refs?service=git-upload-pack")
+    challenge = http_get(f"{localhub.git_url('acme', 'api')}/info/refs?service=git-upload-pack")
     assert challenge.status_code == 401
     assert challenge.headers["www-authenticate"] == 'Basic realm="GitHub"'
 
@@ -171,7 +175,7 @@ def test_bearer_header_authenticates_git(
 def test_unknown_repository_is_not_found(
     localhub: LocalHub, hub_token: str, git_env: dict[str, str]
 ) -> None:
-    response = httpx.get(
+    response = http_get(
         f"{localhub.git_url('acme', 'ghost')}/info/refs?service=git-upload-pack",
         headers={"Authorization": f"bearer {hub_token}"},
     )

@@ -120,7 +120,7 @@ def test_create_pull_request_refusals(state: LocalHubState, checkout: Checkout) 
 def test_head_ref_oid_follows_pushes_and_keeps_the_last_head_after_merge(state: LocalHubState, checkout: Checkout) -> None:
     heads: list[tuple[str, int]] = []
     state.on_pr_head_changed = lambda owner, name, sha, number: heads.append((sha, number))
-    _feature(checkout)
+    commits = _feature(checkout)
     _open(state, "feature")
     newer = checkout.commit("feature.txt", "feature v3\n", "More")
     changes = checkout.push("feature")
@@ -135,7 +135,7 @@ def test_head_ref_oid_follows_pushes_and_keeps_the_last_head_after_merge(state: 
     checkout.git("push", "-q", "origin", "--delete", "feature")
     after = _pull(state, 1)
     assert after["headRefOid"] == rewritten and after["state"] == "MERGED"
-    assert [node["commit"]["oid"] for node in after["commits"]["nodes"]] == [rewritten]
+    assert [node["commit"]["oid"] for node in after["commits"]["nodes"]] == [commits[0], rewritten]
 
 
 def test_squash_merge_writes_one_commit_and_closes_the_keyword_issue(state: LocalHubState, checkout: Checkout) -> None:
@@ -175,13 +175,13 @@ def test_rebase_merge_replays_each_commit_onto_the_base(state: LocalHubState, ch
     base = _main_moves_on(checkout)
     pull = _open(state, "feature")
     merged = data(state, MERGE, {"p": pull["id"], "m": "REBASE"})["mergePullRequest"]["pullRequest"]
-    history = checkout.log("refs/heads/main", "%H %P %an %s")
-    assert [line.split(" ", 3)[3] for line in history[:3]] == [
-        "Soda Tester Polish feature",
-        "Soda Tester Add feature file",
-        "Soda Tester Unrelated change on main",
+    history = [line.split("|") for line in checkout.log("refs/heads/main", "%H|%P|%an|%s")]
+    assert [(author, subject) for _, _, author, subject in history[:3]] == [
+        ("Soda Tester", "Polish feature"),
+        ("Soda Tester", "Add feature file"),
+        ("Soda Tester", "Unrelated change on main"),
     ]
-    top, second = (line.split() for line in history[:2])
+    top, second = history[0], history[1]
     assert second[1] == base and top[1] == second[0]
     assert top[0] not in commits and merged["mergeCommit"]["oid"] == top[0]
     assert checkout.show("refs/heads/main", "feature.txt") == "feature v2\n"

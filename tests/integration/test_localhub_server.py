@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import http.client
 import json
@@ -14,6 +15,10 @@ import httpx
 import pytest
 
 from soda_tui.localhub import LocalHub
+
+# Generous timeouts: the machine is shared, and slowness is not what these tests check.
+http_get = functools.partial(httpx.get, timeout=30.0)
+http_post = functools.partial(httpx.post, timeout=30.0)
 
 VIEWER = "query Viewer { viewer { login } }"
 HEAD_ROLLUP = """
@@ -53,7 +58,7 @@ def head_of(hub_graphql: Callable[..., Any], full_name: str, ref: str = "main") 
 def test_graphql_answers_the_token_user_in_any_scheme_spelling(
     localhub: LocalHub, hub_token: str, scheme: str
 ) -> None:
-    response = httpx.post(
+    response = http_post(
         localhub.graphql_url, json={"query": VIEWER}, headers=auth(hub_token, scheme)
     )
     assert response.status_code == 200
@@ -62,7 +67,7 @@ def test_graphql_answers_the_token_user_in_any_scheme_spelling(
 
 
 def test_graphql_is_also_served_at_api_graphql(localhub: LocalHub, hub_token: str) -> None:
-    response = httpx.post(
+    response = http_post(
         f"{localhub.base_url}/api/graphql", json={"query": VIEWER}, headers=auth(hub_token)
     )
     assert response.status_code == 200
@@ -70,7 +75,7 @@ def test_graphql_is_also_served_at_api_graphql(localhub: LocalHub, hub_token: st
 
 
 def test_wrong_token_gets_bad_credentials(localhub: LocalHub) -> None:
-    response = httpx.post(
+    response = http_post(
         localhub.graphql_url, json={"query": VIEWER}, headers=auth("not-the-token")
     )
     assert response.status_code == 401
@@ -81,21 +86,21 @@ def test_wrong_token_gets_bad_credentials(localhub: LocalHub) -> None:
 
 
 def test_missing_token_gets_authentication_required(localhub: LocalHub) -> None:
-    response = httpx.post(localhub.graphql_url, json={"query": VIEWER})
+    response = http_post(localhub.graphql_url, json={"query": VIEWER})
     assert response.status_code == 401
     assert response.json()["message"] == "This endpoint requires you to be authenticated."
 
 
 def test_a_second_user_added_at_run_time_is_accepted(localhub: LocalHub) -> None:
     localhub.state.add_user("second-dev", "second-token-1234")
-    response = httpx.post(
+    response = http_post(
         localhub.graphql_url, json={"query": VIEWER}, headers=auth("second-token-1234")
     )
     assert response.json()["data"]["viewer"]["login"] == "second-dev"
 
 
 def test_body_that_is_not_json_gets_400(localhub: LocalHub, hub_token: str) -> None:
-    response = httpx.post(
+    response = http_post(
         localhub.graphql_url,
         content=b"{not json",
         headers={**auth(hub_token), "content-type": "application/json"},
@@ -105,7 +110,7 @@ def test_body_that_is_not_json_gets_400(localhub: LocalHub, hub_token: str) -> N
 
 
 def test_rate_limit_headers_count_down_with_each_query(localhub: LocalHub, hub_token: str) -> None:
-    with httpx.Client(headers=auth(hub_token)) as client:
+    with httpx.Client(headers=auth(hub_token), timeout=30) as client:
         first = client.post(localhub.graphql_url, json={"query": VIEWER})
         second = client.post(localhub.graphql_url, json={"query": VIEWER})
     for response in (first, second):
@@ -124,7 +129,7 @@ def test_spent_budget_answers_rate_limited_with_zero_remaining(
     localhub: LocalHub, hub_token: str
 ) -> None:
     localhub.state.exhaust_rate_limit("soda-dev")
-    response = httpx.post(localhub.graphql_url, json={"query": VIEWER}, headers=auth(hub_token))
+    response = http_post(localhub.graphql_url, json={"query": VIEWER}, headers=auth(hub_token))
     assert response.status_code == 200
     assert response.headers["x-ratelimit-remaining"] == "0"
     assert [error["type"] for error in response.json()["errors"]] == ["RATE_LIMITED"]
@@ -137,7 +142,9 @@ def test_rest_statuses_roll_up_into_status_check_rollup(
     head = head_of(hub_graphql, "acme/api")
     assert head["statusCheckRollup"] is None
     sha = head["oid"]
-    with httpx.Client(base_url=localhub.base_url, headers=auth(hub_token, "token")) as client:
+    with httpx.Client(
+        base_url=localhub.base_url, headers=auth(hub_token, "token"), timeout=30
+    ) as client:
         created = client.post(
             f"/repos/acme/api/statuses/{sha}",
             json={"state": "success", "target_url": "http://ci.example/1", "description": "ok"},
@@ -169,7 +176,7 @@ def test_rest_status_errors(
 ) -> None:
     make_repo(localhub, "acme/api")
     sha = head_of(hub_graphql, "acme/api")["oid"]
-    with httpx.Client(base_url=localhub.base_url, headers=auth(hub_token)) as client:
+    with httpx.Client(base_url=localhub.base_url, headers=auth(hub_token), timeout=30) as client:
         bad_state = client.post(f"/repos/acme/api/statuses/{sha}", json={"state": "great"})
         unknown_repo = client.post(f"/repos/acme/nope/statuses/{sha}", json={"state": "success"})
         unknown_sha = client.post(f"/repos/acme/api/statuses/{'1' * 40}", json={"state": "success"})
@@ -181,7 +188,7 @@ def test_rest_status_errors(
     assert unknown_sha.status_code == 404
     assert short_sha.status_code == 404
     assert unknown_ref.status_code == 404
-    anonymous = httpx.post(
+    anonymous = http_post(
         f"{localhub.base_url}/repos/acme/api/statuses/{sha}", json={"state": "success"}
     )
     assert anonymous.status_code == 401
@@ -189,9 +196,9 @@ def test_rest_status_errors(
 
 
 def test_rate_limit_endpoint_reports_graphql_and_core(localhub: LocalHub, hub_token: str) -> None:
-    httpx.post(localhub.graphql_url, json={"query": VIEWER}, headers=auth(hub_token))
+    http_post(localhub.graphql_url, json={"query": VIEWER}, headers=auth(hub_token))
     for path in ("/rate_limit", "/api/v3/rate_limit"):
-        response = httpx.get(localhub.base_url + path, headers=auth(hub_token))
+        response = http_get(localhub.base_url + path, headers=auth(hub_token))
         assert response.status_code == 200
         body = response.json()
         graphql = body["resources"]["graphql"]
@@ -200,14 +207,14 @@ def test_rate_limit_endpoint_reports_graphql_and_core(localhub: LocalHub, hub_to
         assert graphql["remaining"] == graphql["limit"] - graphql["used"]
         assert body["resources"]["core"]["resource"] == "core"
         assert body["rate"] == body["resources"]["core"]
-    wrong = httpx.get(localhub.base_url + "/rate_limit", headers=auth("wrong-token-000"))
+    wrong = http_get(localhub.base_url + "/rate_limit", headers=auth("wrong-token-000"))
     assert wrong.status_code == 401
     assert wrong.json()["message"] == "Bad credentials"
 
 
 def test_health_needs_no_token_and_unknown_paths_are_404(localhub: LocalHub) -> None:
-    assert httpx.get(localhub.base_url + "/_localhub/health").json() == {"ok": True}
-    missing = httpx.get(localhub.base_url + "/nothing/here")
+    assert http_get(localhub.base_url + "/_localhub/health").json() == {"ok": True}
+    missing = http_get(localhub.base_url + "/nothing/here")
     assert missing.status_code == 404
     assert missing.json()["message"] == "Not Found"
 
@@ -219,7 +226,7 @@ def _chunks(payload: bytes) -> Iterator[bytes]:
 
 def test_gzip_and_chunked_request_bodies_are_decoded(localhub: LocalHub, hub_token: str) -> None:
     payload = json.dumps({"query": VIEWER}).encode()
-    with httpx.Client(headers=auth(hub_token)) as client:
+    with httpx.Client(headers=auth(hub_token), timeout=30) as client:
         zipped = client.post(
             localhub.graphql_url,
             content=gzip.compress(payload),
@@ -288,7 +295,7 @@ def test_stop_closes_idle_keep_alive_connections(
     localhub_factory: Callable[..., LocalHub], hub_token: str
 ) -> None:
     hub = localhub_factory()
-    client = httpx.Client(headers=auth(hub_token))
+    client = httpx.Client(headers=auth(hub_token), timeout=30)
     try:
         assert client.post(hub.graphql_url, json={"query": VIEWER}).status_code == 200
         graphql_url = hub.graphql_url

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import secrets
@@ -13,6 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+# Generous timeouts: the machine is shared, and slowness is not what these tests check.
+http_post = functools.partial(httpx.post, timeout=30.0)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +54,7 @@ def test_command_serves_then_stops_cleanly_on_signal(tmp_path: Path, signum: int
     )
     try:
         url = graphql_url_from(process)
-        response = httpx.post(
+        response = http_post(
             url,
             json={"query": "query Viewer { viewer { login } }"},
             headers={"Authorization": f"bearer {token}"},

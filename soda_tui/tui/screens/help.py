@@ -33,7 +33,7 @@ def key_rows(
     """(keys, name, description) for each shown binding, with remapped keys applied."""
     rows: list[KeyRow] = []
     for item in bindings:
-        if not isinstance(item, Binding) or not item.description:
+        if not isinstance(item, Binding) or not item.description or not item.show:
             continue
         binding = item.with_key(key_for[item.id]) if item.id and item.id in key_for else item
         keys = ", ".join(display(binding.with_key(key)) for key in binding.key.split(","))

@@ -14,7 +14,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label
 
 from soda_tui.core.models import Issue, RepoName
-from soda_tui.tui.model import format_duration
+from soda_tui.core.naming import READY_LABEL
+from soda_tui.tui.model import format_age
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,9 @@ def queue_rows(queues: dict[RepoName, list[Issue]], now: datetime) -> list[Queue
     rows = []
     for repo, issues in queues.items():
         for issue in issues:
-            age = (
-                format_duration((now - issue.created_at).total_seconds())
-                if issue.created_at
-                else "?"
-            )
+            age = format_age((now - issue.created_at).total_seconds()) if issue.created_at else "?"
+            # route:ready is what queues an issue: every row has it, so it says nothing here.
+            labels = ", ".join(sorted(issue.labels - {READY_LABEL}))
             rows.append(
                 QueueRow(
                     str(repo),
@@ -51,7 +50,7 @@ def queue_rows(queues: dict[RepoName, list[Issue]], now: datetime) -> list[Queue
                     issue.title,
                     issue.priority,
                     age,
-                    ", ".join(sorted(issue.labels)),
+                    labels,
                 )
             )
     return rows
@@ -67,6 +66,9 @@ class QueueScreen(Screen[None]):
             "pop_selected",
             "Pop issue",
             id="queue.pop",
+            key_display="⏎",
+            # Priority: the filter box would take Enter first and hide the key from the footer.
+            priority=True,
             tooltip="Claim the highlighted issue for its repository's agent",
         ),
         Binding("down", "move(1)", "Next", show=False, id="queue.down"),
@@ -118,14 +120,6 @@ class QueueScreen(Screen[None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         self._fill()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_pop_selected()
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        self.action_pop_selected()
 
     def action_pop_selected(self) -> None:
         """Pop the highlighted issue."""
