@@ -128,7 +128,8 @@ class SqlSource(Generic[T]):
         keys = ", ".join(f"{column} AS _k{index}" for index, column in enumerate(self.key_columns))
         from_end = first is None and last is not None
         limit = last if from_end else first
-        sql = f"SELECT {self.select}, {keys} {self.from_where}{extra} ORDER BY {self._order(reverse=from_end)}"
+        order = self._order(reverse=from_end)
+        sql = f"SELECT {self.select}, {keys} {self.from_where}{extra} ORDER BY {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         rows = self.store.all(sql, params)
@@ -198,7 +199,8 @@ def check_page_size(first: int | None, last: int | None, connection: str) -> Non
     """Refuse what GitHub refuses: neither first nor last, or a value outside 1..100."""
     if first is None and last is None:
         raise LocalHubError(
-            f"You must provide a `first` or `last` value to properly paginate the `{connection}` connection.",
+            "You must provide a `first` or `last` value to properly paginate the "
+            f"`{connection}` connection.",
             error_type="MISSING_PAGINATION_BOUNDARIES",
         )
     for name, value in (("first", first), ("last", last)):

@@ -175,7 +175,8 @@ class ItemFilter:
             )
         if self.base_is_default:
             add(
-                "items.base_ref = (SELECT r.default_branch FROM repositories r WHERE r.id = items.repo_id)"
+                "items.base_ref = (SELECT r.default_branch FROM repositories r"
+                " WHERE r.id = items.repo_id)"
             )
         return "FROM items WHERE " + " AND ".join(conditions), params
 
@@ -272,7 +273,8 @@ def insert_comment(
 ) -> CommentRecord:
     """Add a comment and count it on its item."""
     comment_id = store.run(
-        "INSERT INTO comments (item_id, author_id, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO comments (item_id, author_id, body, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?)",
         (item_id, author_id, body, now, now),
     )
     store.run(
@@ -395,6 +397,7 @@ def record_push(
 ) -> None:
     """Remember one ref update of a push."""
     store.run(
-        "INSERT INTO pushes (repo_id, ref, before_oid, after_oid, pushed_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO pushes (repo_id, ref, before_oid, after_oid, pushed_at)"
+        " VALUES (?, ?, ?, ?, ?)",
         (repo_id, ref, before, after, now),
     )

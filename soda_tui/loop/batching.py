@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from functools import lru_cache
 
 from graphql import (
@@ -10,7 +9,6 @@ from graphql import (
     FieldNode,
     NameNode,
     OperationDefinitionNode,
-    VariableDefinitionNode,
     VariableNode,
     parse,
     print_ast,
@@ -45,27 +43,28 @@ def batched_document(operation_name: str, count: int) -> str:
     operation = next(d for d in template.definitions if isinstance(d, OperationDefinitionNode))
     fields = [s for s in operation.selection_set.selections if isinstance(s, FieldNode)]
     per_repo = [f for f in fields if f.name.value not in SHARED_FIELDS]
-    shared = [f for f in fields if f.name.value in SHARED_FIELDS]
-    selections: list[FieldNode] = []
-    definitions: list[VariableDefinitionNode] = []
+    shared = [print_ast(f) for f in fields if f.name.value in SHARED_FIELDS]
+    selections: list[str] = []
+    definitions: list[str] = []
     for index in range(count):
+        # AST nodes are immutable in graphql-core 3.3: rename with a visitor, alias in the text.
         renamer = _RenameVariables(str(index))
         for selection in per_repo:
             alias = (selection.alias or selection.name).value
-            renamed = visit(copy.deepcopy(selection), renamer)
-            renamed.alias = NameNode(value=f"r{index}_{alias}")
-            selections.append(renamed)
-        for definition in operation.variable_definitions:
-            renamed_definition = copy.deepcopy(definition)
-            renamed_definition.variable = VariableNode(
-                name=NameNode(value=f"{definition.variable.name.value}_{index}")
-            )
-            definitions.append(renamed_definition)
-    batched = copy.deepcopy(operation)
-    batched.variable_definitions = tuple(definitions)
-    batched.selection_set.selections = tuple([*selections, *shared])
-    fragments = [d for d in template.definitions if not isinstance(d, OperationDefinitionNode)]
-    return print_ast(DocumentNode(definitions=(batched, *fragments)))
+            printed = print_ast(visit(selection, renamer))
+            if selection.alias is not None:
+                printed = printed.split(":", 1)[1].lstrip()
+            selections.append(f"r{index}_{alias}: {printed}")
+        definitions += [print_ast(visit(d, renamer)) for d in operation.variable_definitions]
+    fragments = [print_ast(d) for d in template.definitions if not isinstance(d, OperationDefinitionNode)]
+    name = operation.name.value if operation.name else operation_name
+    text = (
+        f"query {name}({', '.join(definitions)}) {{\n"
+        + "\n".join([*selections, *shared])
+        + "\n}\n"
+        + "\n".join(fragments)
+    )
+    return print_ast(parse(text))
 
 
 def batched_variables(per_repo: list[dict[str, object]]) -> dict[str, object]:

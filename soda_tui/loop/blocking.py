@@ -37,6 +37,7 @@ async def block_issue(
                     "body": blocked_comment(reason, tail, detail.branch),
                 },
             )
+            fault_point("block.after_comment_request")
         journal.record("blocked_comment")
     if not journal.step_done("blocked_labels"):
         add = [detail.label_ids["blockedLabel"]] if "blockedLabel" in detail.label_ids else []

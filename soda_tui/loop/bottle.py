@@ -40,6 +40,7 @@ async def bottle(ctx: RepoContext, issue_number: int | None = None) -> ActionRes
     if not journal.step_done("pushed") and ahead:
         fault_point("bottle.before_push")
         await ctx.in_thread(workspace.push, detail.branch)
+        fault_point("bottle.after_push_request")
         journal.record("pushed", head_oid=ahead[0].oid)
     fault_point("bottle.after_push")
     pull = detail.open_pull
@@ -64,6 +65,7 @@ async def bottle(ctx: RepoContext, issue_number: int | None = None) -> ActionRes
             {"issueId": detail.issue.node_id, "addLabelIds": add, "removeLabelIds": remove},
             retry_safe=True,
         )
+        fault_point("bottle.after_labels_request")
         journal.record("labels")
     journal.finish()
     return ActionResult(
@@ -105,5 +107,6 @@ async def _open_pull(
                 f"{detail.default_branch} and {detail.branch}"
             ) from error
         raise
+    fault_point("bottle.after_open_pull_request")
     pull = data["createPullRequest"]["pullRequest"]
     return int(pull["number"]), pull["url"]

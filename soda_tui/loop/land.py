@@ -107,7 +107,13 @@ async def land(ctx: RepoContext, issue_number: int | None = None) -> ActionResul
         for alias, name in REMOVED_ON_LAND
         if name in labels and repository.get(alias)
     ]
-    if not journal.step_done("finished"):
+    still_to_do = {
+        "close": issue_open,
+        "relabel": bool(remove_ids),
+        "addComment": not commented,
+        "deleteBranch": pull.head_ref_id is not None,
+    }
+    if not journal.step_done("finished") and any(still_to_do.values()):
         fault_point("land.before_finish")
         await ctx.client.execute(
             "FinishLanding",
@@ -116,13 +122,11 @@ async def land(ctx: RepoContext, issue_number: int | None = None) -> ActionResul
                 "removeLabelIds": remove_ids or [issue["id"]],  # unused when relabel is false
                 "comment": f"{marker}\nLanded by soda-tui in {merge_oid} via #{pull.number}.",
                 "refId": pull.head_ref_id or issue["id"],  # unused when deleteBranch is false
-                "close": issue_open,
-                "relabel": bool(remove_ids),
-                "addComment": not commented,
-                "deleteBranch": pull.head_ref_id is not None,
+                **still_to_do,
             },
         )
-        journal.record("finished")
+        fault_point("land.after_finish_request")
+    journal.record("finished")
     journal.finish()
     return ActionResult(
         "land",
@@ -151,6 +155,7 @@ async def _merge(ctx: RepoContext, number: int, pull: PullRequest) -> tuple[str,
         if again.merged:
             return again.merge_commit or "", False
         raise
+    fault_point("land.after_merge_request")
     merged = data["mergePullRequest"]["pullRequest"]
     closing = merged.get("closingIssuesReferences") or {}
     closed = any(

@@ -158,6 +158,7 @@ async def _finish_pop(ctx: RepoContext, journal: Journal, entry: JournalEntry) -
         except GraphQLError as error:
             if not _only_branch_exists(error):
                 raise
+        fault_point("pop.after_claim_request")
         journal.record("claimed")
     fault_point("pop.after_claim")
     if not journal.step_done("workspace"):

@@ -48,7 +48,7 @@ def pull(state: LocalHubState, tmp_path: Path, git_env: dict[str, str]) -> dict[
 
 
 def _rollup(state: LocalHubState) -> dict:
-    return data(state, ROLLUP)["repository"]  # type: ignore[no-any-return]
+    return data(state, ROLLUP)["repository"]
 
 
 @pytest.mark.parametrize(
@@ -60,7 +60,9 @@ def _rollup(state: LocalHubState) -> dict:
         (["error", "failure", "pending"], "FAILURE"),
     ],
 )
-def test_statuses_roll_up_like_github(state: LocalHubState, pull: dict[str, str], states: list[str], expected: str) -> None:
+def test_statuses_roll_up_like_github(
+    state: LocalHubState, pull: dict[str, str], states: list[str], expected: str
+) -> None:
     for index, status in enumerate(states):
         state.create_status("acme", "api", pull["head"], status, f"ci/{index}")
     repo = _rollup(state)
@@ -80,10 +82,18 @@ def test_no_statuses_means_a_null_rollup(state: LocalHubState, pull: dict[str, s
 
 
 def test_the_latest_status_per_context_wins(state: LocalHubState, pull: dict[str, str]) -> None:
-    first = state.create_status("acme", "api", pull["head"], "pending", "localhub/ci", "Running", "http://ci/1")
-    assert first["state"] == "pending" and first["context"] == "localhub/ci" and first["node_id"].startswith("SC_")
+    first = state.create_status(
+        "acme", "api", pull["head"], "pending", "localhub/ci", "Running", "http://ci/1"
+    )
+    assert (
+        first["state"] == "pending"
+        and first["context"] == "localhub/ci"
+        and first["node_id"].startswith("SC_")
+    )
     state.create_status("acme", "api", pull["head"], "success", "lint")
-    final = state.create_status("acme", "api", pull["head"], "failure", "localhub/ci", "Tests failed", "http://ci/2")
+    final = state.create_status(
+        "acme", "api", pull["head"], "failure", "localhub/ci", "Tests failed", "http://ci/2"
+    )
     assert final["id"] == first["id"] and final["description"] == "Tests failed"
     contexts = _rollup(state)["pullRequest"]["commits"]["nodes"][0]["commit"]["statusCheckRollup"]
     assert contexts["state"] == "FAILURE"
@@ -109,42 +119,64 @@ def test_the_latest_status_per_context_wins(state: LocalHubState, pull: dict[str
     assert combined is not None and combined["state"] == "failure" and combined["total_count"] == 2
 
 
-def test_create_status_refuses_bad_states_unknown_commits_and_repositories(state: LocalHubState, pull: dict[str, str]) -> None:
+def test_create_status_refuses_bad_states_unknown_commits_and_repositories(
+    state: LocalHubState, pull: dict[str, str]
+) -> None:
     with pytest.raises(HubUnprocessable):
         state.create_status("acme", "api", pull["head"], "green", "ci")
     with pytest.raises(HubUnprocessable, match="No commit found"):
         state.create_status("acme", "api", "f" * 40, "success", "ci")
     with pytest.raises(HubNotFound):
         state.create_status("acme", "nope", pull["head"], "success", "ci")
-    assert state.commit_exists("acme", "api", pull["head"]) and not state.commit_exists("acme", "api", "f" * 40)
+    assert state.commit_exists("acme", "api", pull["head"]) and not state.commit_exists(
+        "acme", "api", "f" * 40
+    )
     assert state.combined_status("acme", "api", "no-such-branch") is None
 
 
-def test_review_decision_is_null_unless_reviews_are_required(state: LocalHubState, pull: dict[str, str]) -> None:
+def test_review_decision_is_null_unless_reviews_are_required(
+    state: LocalHubState, pull: dict[str, str]
+) -> None:
     data(state, REVIEW, {"p": pull["id"], "e": "APPROVE"}, login=REVIEWER)
     assert data(state, DECISION)["repository"]["pullRequest"]["reviewDecision"] is None
 
 
-def test_review_decision_follows_each_reviewers_latest_review(state: LocalHubState, pull: dict[str, str]) -> None:
+def test_review_decision_follows_each_reviewers_latest_review(
+    state: LocalHubState, pull: dict[str, str]
+) -> None:
     state.set_branch_protection("acme", "api", required_approvals=1)
     decision = data(state, DECISION)["repository"]["pullRequest"]
     assert decision == {"reviewDecision": "REVIEW_REQUIRED", "mergeStateStatus": "BLOCKED"}
-    merge = 'mutation($p: ID!) { mergePullRequest(input: {pullRequestId: $p}) { pullRequest { merged } } }'
+    merge = "mutation($p: ID!) { mergePullRequest(input: {pullRequestId: $p}) { pullRequest { merged } } }"
     (blocked,) = errors(state, merge, {"p": pull["id"]})
-    assert blocked["message"] == "At least 1 approving review is required by reviewers with write access."
-    changes = data(state, REVIEW, {"p": pull["id"], "e": "REQUEST_CHANGES", "b": "Please fix"}, login=REVIEWER)
+    assert (
+        blocked["message"]
+        == "At least 1 approving review is required by reviewers with write access."
+    )
+    changes = data(
+        state, REVIEW, {"p": pull["id"], "e": "REQUEST_CHANGES", "b": "Please fix"}, login=REVIEWER
+    )
     review = changes["addPullRequestReview"]["pullRequestReview"]
     assert review["state"] == "CHANGES_REQUESTED" and review["author"] == {"login": REVIEWER}
     assert review["id"].startswith("PRR_")
-    assert data(state, DECISION)["repository"]["pullRequest"]["reviewDecision"] == "CHANGES_REQUESTED"
+    assert (
+        data(state, DECISION)["repository"]["pullRequest"]["reviewDecision"] == "CHANGES_REQUESTED"
+    )
     data(state, REVIEW, {"p": pull["id"], "e": "COMMENT", "b": "Looking again"}, login=REVIEWER)
-    assert data(state, DECISION)["repository"]["pullRequest"]["reviewDecision"] == "CHANGES_REQUESTED"
+    assert (
+        data(state, DECISION)["repository"]["pullRequest"]["reviewDecision"] == "CHANGES_REQUESTED"
+    )
     data(state, REVIEW, {"p": pull["id"], "e": "APPROVE"}, login=REVIEWER)
-    assert data(state, DECISION)["repository"]["pullRequest"] == {"reviewDecision": "APPROVED", "mergeStateStatus": "CLEAN"}
+    assert data(state, DECISION)["repository"]["pullRequest"] == {
+        "reviewDecision": "APPROVED",
+        "mergeStateStatus": "CLEAN",
+    }
     assert data(state, merge, {"p": pull["id"]})["mergePullRequest"]["pullRequest"]["merged"]
 
 
-def test_two_required_approvals_need_two_reviewers(state: LocalHubState, pull: dict[str, str]) -> None:
+def test_two_required_approvals_need_two_reviewers(
+    state: LocalHubState, pull: dict[str, str]
+) -> None:
     state.set_branch_protection("acme", "api", required_approvals=2)
     state.add_user("third", "localhub-third-token-0003")
     data(state, REVIEW, {"p": pull["id"], "e": "APPROVE"}, login=REVIEWER)
@@ -153,10 +185,16 @@ def test_two_required_approvals_need_two_reviewers(state: LocalHubState, pull: d
     assert data(state, DECISION)["repository"]["pullRequest"]["reviewDecision"] == "APPROVED"
 
 
-def test_authors_cannot_approve_their_own_pull_request(state: LocalHubState, pull: dict[str, str]) -> None:
+def test_authors_cannot_approve_their_own_pull_request(
+    state: LocalHubState, pull: dict[str, str]
+) -> None:
     (own,) = errors(state, REVIEW, {"p": pull["id"], "e": "APPROVE"})
-    assert own["type"] == "UNPROCESSABLE" and "Can not approve your own pull request" in own["message"]
+    assert (
+        own["type"] == "UNPROCESSABLE" and "Can not approve your own pull request" in own["message"]
+    )
     (no_body,) = errors(state, REVIEW, {"p": pull["id"], "e": "REQUEST_CHANGES"}, login=REVIEWER)
     assert no_body["type"] == "UNPROCESSABLE"
-    pending = data(state, REVIEW, {"p": pull["id"]}, login=REVIEWER)["addPullRequestReview"]["pullRequestReview"]
+    pending = data(state, REVIEW, {"p": pull["id"]}, login=REVIEWER)["addPullRequestReview"][
+        "pullRequestReview"
+    ]
     assert pending["state"] == "PENDING" and pending["submittedAt"] is None

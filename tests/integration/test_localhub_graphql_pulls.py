@@ -37,21 +37,41 @@ MERGE = """mutation($p: ID!, $m: PullRequestMergeMethod, $h: GitObjectID) {
 @pytest.fixture
 def checkout(state: LocalHubState, tmp_path: Path, git_env: dict[str, str]) -> Checkout:
     """acme/api with a README and an `app.txt`, cloned into a working copy."""
-    state.create_repository("acme", "api", files={"README.md": "# api\n", "app.txt": "one\ntwo\nthree\n"})
+    state.create_repository(
+        "acme", "api", files={"README.md": "# api\n", "app.txt": "one\ntwo\nthree\n"}
+    )
     return Checkout(state, "acme", "api", tmp_path / "work", git_env)
 
 
-def _open(state: LocalHubState, head: str, title: str = "Add feature", body: str = "", base: str = "main", **extra: Any) -> dict:
-    variables = {"r": repo_id(state, "acme", "api"), "head": head, "base": base, "title": title, "body": body, **extra}
-    return data(state, OPEN, variables)["createPullRequest"]["pullRequest"]  # type: ignore[no-any-return]
+def _open(
+    state: LocalHubState,
+    head: str,
+    title: str = "Add feature",
+    body: str = "",
+    base: str = "main",
+    **extra: Any,
+) -> dict:
+    variables = {
+        "r": repo_id(state, "acme", "api"),
+        "head": head,
+        "base": base,
+        "title": title,
+        "body": body,
+        **extra,
+    }
+    return data(state, OPEN, variables)["createPullRequest"]["pullRequest"]
 
 
 def _pull(state: LocalHubState, number: int) -> dict:
-    return data(state, PULL, {"n": number})["repository"]["pullRequest"]  # type: ignore[no-any-return]
+    return data(state, PULL, {"n": number})["repository"]["pullRequest"]
 
 
 def _issue_state(state: LocalHubState, number: int) -> tuple[str, str | None]:
-    issue = data(state, '{ repository(owner: "acme", name: "api") { issue(number: %d) { state stateReason } } }' % number)
+    issue = data(
+        state,
+        '{ repository(owner: "acme", name: "api") { issue(number: %d) { state stateReason } } }'
+        % number,
+    )
     return issue["repository"]["issue"]["state"], issue["repository"]["issue"]["stateReason"]
 
 
@@ -70,13 +90,21 @@ def _main_moves_on(checkout: Checkout) -> str:
     return oid
 
 
-def test_open_pull_request_reports_head_commits_links_and_notifies(state: LocalHubState, checkout: Checkout) -> None:
+def test_open_pull_request_reports_head_commits_links_and_notifies(
+    state: LocalHubState, checkout: Checkout
+) -> None:
     heads: list[tuple[str, str, str, int]] = []
-    state.on_pr_head_changed = lambda owner, name, sha, number: heads.append((owner, name, sha, number))
+    state.on_pr_head_changed = lambda owner, name, sha, number: heads.append(
+        (owner, name, sha, number)
+    )
     state.create_issue("acme", "api", "Ship the feature")
     commits = _feature(checkout)
     opened = _open(state, "feature", body="Fixes #1\n\n- Add feature file")
-    assert opened["id"].startswith("PR_") and opened["number"] == 2 and opened["headRefOid"] == commits[1]
+    assert (
+        opened["id"].startswith("PR_")
+        and opened["number"] == 2
+        and opened["headRefOid"] == commits[1]
+    )
     assert heads == [("acme", "api", commits[1], 2)]
     pull = _pull(state, 2)
     assert pull["state"] == "OPEN" and not pull["merged"] and not pull["isDraft"]
@@ -92,7 +120,9 @@ def test_open_pull_request_reports_head_commits_links_and_notifies(state: LocalH
         state,
         '{ repository(owner: "acme", name: "api") { issue(number: 1) { closedByPullRequestsReferences(first: 5) { nodes { number } } } } }',
     )
-    assert linked["repository"]["issue"]["closedByPullRequestsReferences"]["nodes"] == [{"number": 2}]
+    assert linked["repository"]["issue"]["closedByPullRequestsReferences"]["nodes"] == [
+        {"number": 2}
+    ]
 
 
 def test_create_pull_request_refusals(state: LocalHubState, checkout: Checkout) -> None:
@@ -117,7 +147,9 @@ def test_create_pull_request_refusals(state: LocalHubState, checkout: Checkout) 
     assert untitled["type"] == "UNPROCESSABLE"
 
 
-def test_head_ref_oid_follows_pushes_and_keeps_the_last_head_after_merge(state: LocalHubState, checkout: Checkout) -> None:
+def test_head_ref_oid_follows_pushes_and_keeps_the_last_head_after_merge(
+    state: LocalHubState, checkout: Checkout
+) -> None:
     heads: list[tuple[str, int]] = []
     state.on_pr_head_changed = lambda owner, name, sha, number: heads.append((sha, number))
     commits = _feature(checkout)
@@ -138,28 +170,45 @@ def test_head_ref_oid_follows_pushes_and_keeps_the_last_head_after_merge(state: 
     assert [node["commit"]["oid"] for node in after["commits"]["nodes"]] == [commits[0], rewritten]
 
 
-def test_squash_merge_writes_one_commit_and_closes_the_keyword_issue(state: LocalHubState, checkout: Checkout) -> None:
+def test_squash_merge_writes_one_commit_and_closes_the_keyword_issue(
+    state: LocalHubState, checkout: Checkout
+) -> None:
     state.create_issue("acme", "api", "Ship the feature")
     state.create_issue("acme", "api", "Unrelated")
     commits = _feature(checkout)
     base = _main_moves_on(checkout)
     pull = _open(state, "feature", title="Add feature", body="Fixes #1")
-    merged = data(state, MERGE, {"p": pull["id"], "m": "SQUASH", "h": commits[1]})["mergePullRequest"]["pullRequest"]
+    merged = data(state, MERGE, {"p": pull["id"], "m": "SQUASH", "h": commits[1]})[
+        "mergePullRequest"
+    ]["pullRequest"]
     main = checkout.log("refs/heads/main", "%H")[0]
-    assert merged["state"] == "MERGED" and merged["merged"] and merged["mergeCommit"] == {"oid": main}
+    assert (
+        merged["state"] == "MERGED" and merged["merged"] and merged["mergeCommit"] == {"oid": main}
+    )
     assert merged["closingIssuesReferences"]["nodes"] == [{"number": 1, "state": "CLOSED"}]
     assert checkout.parents(main) == [base]
-    assert checkout.log("refs/heads/main", "%B")[:4] == ["Add feature (#3)", "", "* Add feature file", ""]
+    assert checkout.log("refs/heads/main", "%B")[:4] == [
+        "Add feature (#3)",
+        "",
+        "* Add feature file",
+        "",
+    ]
     assert "* Polish feature" in checkout.log("refs/heads/main", "%B")
     assert checkout.show("refs/heads/main", "feature.txt") == "feature v2\n"
     assert checkout.show("refs/heads/main", "other.txt") == "other\n"
     assert _issue_state(state, 1) == ("CLOSED", "COMPLETED")
     assert _issue_state(state, 2) == ("OPEN", None)
     after = _pull(state, 3)
-    assert after["mergedAt"] == "2026-01-01T00:00:00Z" and after["closed"] and after["mergeable"] == "UNKNOWN"
+    assert (
+        after["mergedAt"] == "2026-01-01T00:00:00Z"
+        and after["closed"]
+        and after["mergeable"] == "UNKNOWN"
+    )
 
 
-def test_merge_commit_has_both_parents_and_githubs_message(state: LocalHubState, checkout: Checkout) -> None:
+def test_merge_commit_has_both_parents_and_githubs_message(
+    state: LocalHubState, checkout: Checkout
+) -> None:
     commits = _feature(checkout)
     base = _main_moves_on(checkout)
     pull = _open(state, "feature", title="Add feature")
@@ -170,7 +219,9 @@ def test_merge_commit_has_both_parents_and_githubs_message(state: LocalHubState,
     assert checkout.log("refs/heads/main", "%b")[0] == "Add feature"
 
 
-def test_rebase_merge_replays_each_commit_onto_the_base(state: LocalHubState, checkout: Checkout) -> None:
+def test_rebase_merge_replays_each_commit_onto_the_base(
+    state: LocalHubState, checkout: Checkout
+) -> None:
     commits = _feature(checkout)
     base = _main_moves_on(checkout)
     pull = _open(state, "feature")
@@ -188,7 +239,9 @@ def test_rebase_merge_replays_each_commit_onto_the_base(state: LocalHubState, ch
     assert checkout.show("refs/heads/main", "other.txt") == "other\n"
 
 
-def test_closing_keywords_are_ignored_outside_the_default_branch(state: LocalHubState, checkout: Checkout) -> None:
+def test_closing_keywords_are_ignored_outside_the_default_branch(
+    state: LocalHubState, checkout: Checkout
+) -> None:
     state.create_issue("acme", "api", "Ship the feature")
     checkout.branch("develop")
     checkout.push("develop")
@@ -200,7 +253,9 @@ def test_closing_keywords_are_ignored_outside_the_default_branch(state: LocalHub
     assert checkout.show("refs/heads/develop", "feature.txt") == "feature v2\n"
 
 
-def test_a_keyword_in_a_commit_message_closes_on_merge(state: LocalHubState, checkout: Checkout) -> None:
+def test_a_keyword_in_a_commit_message_closes_on_merge(
+    state: LocalHubState, checkout: Checkout
+) -> None:
     state.create_issue("acme", "api", "Ship the feature")
     _feature(checkout)
     pull = _open(state, "feature", body="No keyword in the body")
@@ -208,7 +263,9 @@ def test_a_keyword_in_a_commit_message_closes_on_merge(state: LocalHubState, che
     assert _issue_state(state, 1) == ("CLOSED", "COMPLETED")
 
 
-def test_conflicting_pull_request_reports_it_and_refuses_to_merge(state: LocalHubState, checkout: Checkout) -> None:
+def test_conflicting_pull_request_reports_it_and_refuses_to_merge(
+    state: LocalHubState, checkout: Checkout
+) -> None:
     checkout.branch("feature")
     checkout.commit("app.txt", "one\nTWO from feature\nthree\n", "Feature edits line two")
     checkout.push("feature")
@@ -221,7 +278,10 @@ def test_conflicting_pull_request_reports_it_and_refuses_to_merge(state: LocalHu
     assert _pull(state, 1)["mergeStateStatus"] == "DIRTY"
     for method in ("MERGE", "SQUASH", "REBASE"):
         (refused,) = errors(state, MERGE, {"p": pull["id"], "m": method})
-        assert refused["type"] == "UNPROCESSABLE" and refused["message"] == "Pull Request is not mergeable"
+        assert (
+            refused["type"] == "UNPROCESSABLE"
+            and refused["message"] == "Pull Request is not mergeable"
+        )
     assert checkout.log("refs/heads/main", "%H") == before and _pull(state, 1)["state"] == "OPEN"
     # Resolving on the branch makes it mergeable again.
     checkout.branch("feature", start="origin/feature")
@@ -240,7 +300,9 @@ def test_expected_head_oid_mismatch_is_refused(state: LocalHubState, checkout: C
     assert checkout.log("refs/heads/main", "%H") == before and _pull(state, 1)["state"] == "OPEN"
 
 
-def test_merged_closed_and_draft_pull_requests_do_not_merge(state: LocalHubState, checkout: Checkout) -> None:
+def test_merged_closed_and_draft_pull_requests_do_not_merge(
+    state: LocalHubState, checkout: Checkout
+) -> None:
     _feature(checkout)
     first = _open(state, "feature")
     data(state, MERGE, {"p": first["id"]})
@@ -248,22 +310,38 @@ def test_merged_closed_and_draft_pull_requests_do_not_merge(state: LocalHubState
     assert twice["message"] == "Pull request is already merged"
     _feature(checkout, "second")
     second = _open(state, "second")
-    closed = data(state, "mutation($p: ID!) { closePullRequest(input: {pullRequestId: $p}) { pullRequest { state closed } } }", {"p": second["id"]})
+    closed = data(
+        state,
+        "mutation($p: ID!) { closePullRequest(input: {pullRequestId: $p}) { pullRequest { state closed } } }",
+        {"p": second["id"]},
+    )
     assert closed["closePullRequest"]["pullRequest"] == {"state": "CLOSED", "closed": True}
     (shut,) = errors(state, MERGE, {"p": second["id"]})
     assert shut["message"] == "Pull request is closed"
-    reopened = data(state, "mutation($p: ID!) { reopenPullRequest(input: {pullRequestId: $p}) { pullRequest { state } } }", {"p": second["id"]})
+    reopened = data(
+        state,
+        "mutation($p: ID!) { reopenPullRequest(input: {pullRequestId: $p}) { pullRequest { state } } }",
+        {"p": second["id"]},
+    )
     assert reopened["reopenPullRequest"]["pullRequest"]["state"] == "OPEN"
     _feature(checkout, "third")
     draft = _open(state, "third", draft=True)
     assert _pull(state, 3)["isDraft"] and _pull(state, 3)["mergeStateStatus"] == "DRAFT"
     (drafted,) = errors(state, MERGE, {"p": draft["id"]})
     assert drafted["message"] == "Pull request is still a draft"
-    data(state, "mutation($p: ID!) { markPullRequestReadyForReview(input: {pullRequestId: $p}) { pullRequest { isDraft } } }", {"p": draft["id"]})
-    assert data(state, MERGE, {"p": draft["id"], "m": "SQUASH"})["mergePullRequest"]["pullRequest"]["merged"]
+    data(
+        state,
+        "mutation($p: ID!) { markPullRequestReadyForReview(input: {pullRequestId: $p}) { pullRequest { isDraft } } }",
+        {"p": draft["id"]},
+    )
+    assert data(state, MERGE, {"p": draft["id"], "m": "SQUASH"})["mergePullRequest"]["pullRequest"][
+        "merged"
+    ]
 
 
-def test_deleting_the_head_branch_closes_the_open_pull_request(state: LocalHubState, checkout: Checkout) -> None:
+def test_deleting_the_head_branch_closes_the_open_pull_request(
+    state: LocalHubState, checkout: Checkout
+) -> None:
     _feature(checkout)
     _open(state, "feature")
     before = state.refs_snapshot("acme", "api")
@@ -293,10 +371,15 @@ def test_associated_pull_requests_of_a_branch(state: LocalHubState, checkout: Ch
         """{ repository(owner: "acme", name: "api") { refs(refPrefix: "refs/heads/", first: 10) { nodes { name
              associatedPullRequests(first: 5, states: [OPEN]) { totalCount nodes { number } } } } } }""",
     )["repository"]["refs"]["nodes"]
-    assert {node["name"]: node["associatedPullRequests"]["totalCount"] for node in refs} == {"feature": 1, "main": 0}
+    assert {node["name"]: node["associatedPullRequests"]["totalCount"] for node in refs} == {
+        "feature": 1,
+        "main": 0,
+    }
 
 
-def test_closed_by_references_hides_merged_pull_requests_unless_asked(state: LocalHubState, checkout: Checkout) -> None:
+def test_closed_by_references_hides_merged_pull_requests_unless_asked(
+    state: LocalHubState, checkout: Checkout
+) -> None:
     state.create_issue("acme", "api", "Ship the feature")
     _feature(checkout)
     pull = _open(state, "feature", body="Closes #1")

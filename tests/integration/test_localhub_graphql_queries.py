@@ -53,7 +53,7 @@ def _labels(number: int) -> tuple[str, ...]:
 
 
 def _issues(state: LocalHubState, **variables: Any) -> dict[str, Any]:
-    return data(state, ISSUES, variables)["repository"]["issues"]  # type: ignore[no-any-return]
+    return data(state, ISSUES, variables)["repository"]["issues"]
 
 
 def _numbers(connection: dict[str, Any]) -> list[int]:

@@ -52,7 +52,10 @@ def test_dry_run_charges_nothing_and_does_not_run_the_query(state: LocalHubState
       repository(owner: "acme", name: "api") { issues(first: 100) { totalCount } } }"""
     result = data(state, query)
     assert result == {"rateLimit": {"cost": 1, "remaining": 5000, "used": 0}, "repository": None}
-    assert data(state, NESTED.replace("rateLimit {", "rateLimit(dryRun: true) {"))["rateLimit"]["cost"] == 51
+    assert (
+        data(state, NESTED.replace("rateLimit {", "rateLimit(dryRun: true) {"))["rateLimit"]["cost"]
+        == 51
+    )
     assert state.rate_snapshot(LOGIN).used == 0
 
 

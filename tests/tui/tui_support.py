@@ -27,8 +27,15 @@ async def wait_until(
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; "
+                                 f"{describe(pilot.app)}")
         await pilot.pause(0.05)
+
+
+def describe(app: Any) -> str:
+    """What the dashboard shows, for failure messages: each pane's state and the refresh problem."""
+    states = "; ".join(f"{repo}: {state}" for repo, state in getattr(app, "states", {}).items())
+    return f"refresh problem: {getattr(app, 'refresh_problem', None)}; {states}"
 
 
 @dataclass
