@@ -67,6 +67,7 @@ class _Walker:
     def walk(
         self, selections: SelectionSetNode, parent: Any, multiplier: int, path: list[str]
     ) -> None:
+        """Add up the connections under `selections` (fragments expanded in place)."""
         for selection in selections.selections:
             if isinstance(selection, FieldNode):
                 self._field(selection, parent, multiplier, path)

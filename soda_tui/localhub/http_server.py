@@ -254,6 +254,8 @@ class LocalHubHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 drops bursts of new connections (clients retry after 1 s).
+    request_queue_size = 128
 
     def __init__(self, port: int, router: Router, faults: Faults) -> None:
         self.router = router
@@ -265,6 +267,13 @@ class LocalHubHTTPServer(ThreadingHTTPServer):
         self._connections: dict[socket.socket, _Handler] = {}
         self._connections_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), _Handler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        """Accept a connection with Nagle off: headers and body go out as separate writes, and
+        Nagle plus the client's delayed ACK would stall every keep-alive reply by ~40 ms."""
+        connection, address = super().get_request()
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return connection, address
 
     @property
     def port(self) -> int:

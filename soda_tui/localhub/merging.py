@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dulwich.repo import Repo
@@ -76,8 +76,10 @@ def merge_trees(git_dir: Path, ours: str, theirs: str) -> TreeMerge:
         detail = (result.stderr or result.stdout).strip().splitlines()
         raise LocalHubError(f"git merge-tree failed: {detail[-1] if detail else 'no output'}")
     lines = [line for line in result.stdout.splitlines() if line.strip()]
-    conflicts = tuple(lines[1:]) if result.returncode == 1 else ()
-    return TreeMerge(tree=lines[0], conflicts=conflicts or (("?",) if result.returncode else ()))
+    if result.returncode == 0:
+        return TreeMerge(tree=lines[0], conflicts=())
+    # Exit 1 always means a conflict, even if git named no file (a rename/delete, say).
+    return TreeMerge(tree=lines[0], conflicts=tuple(lines[1:]) or ("(unnamed)",))
 
 
 def is_mergeable(git_dir: Path, base_tip: str, head_tip: str) -> bool:
@@ -87,7 +89,7 @@ def is_mergeable(git_dir: Path, base_tip: str, head_tip: str) -> bool:
 
 def _replay_tree(repo: Repo, git_dir: Path, onto: str, commit: str, parent: str) -> TreeMerge:
     """Merge the change `parent..commit` onto `onto` (a cherry-pick, tree only)."""
-    stamp = datetime.fromtimestamp(0).astimezone()
+    stamp = datetime.fromtimestamp(0, tz=UTC)
     onto_tree = commit_info(repo, onto).tree
     commit_tree = commit_info(repo, commit).tree
     ours = write_commit(

@@ -73,6 +73,7 @@ def create_issue(
     label_ids: Sequence[int] = (),
 ) -> ItemRecord:
     """Open a new issue with the repository's next number."""
+    _check_labels(hub, repo.id, label_ids)
     with hub.store.transaction():
         number = repos_db.allocate_numbers(hub.store, repo.id)
         now = hub.now()
@@ -202,10 +203,10 @@ def reopen_issue(hub: Hub, item: ItemRecord) -> ItemRecord:
     return _reload(hub, item.id)
 
 
-def _check_labels(hub: Hub, item: ItemRecord, label_ids: Sequence[int]) -> None:
+def _check_labels(hub: Hub, repo_id: int, label_ids: Sequence[int]) -> None:
     for label_id in label_ids:
         label = repos_db.label_by_id(hub.store, label_id)
-        if label is None or label.repo_id != item.repo_id:
+        if label is None or label.repo_id != repo_id:
             raise HubUnprocessable(
                 "Labels must belong to the repository of the issue or pull request"
             )
@@ -213,7 +214,7 @@ def _check_labels(hub: Hub, item: ItemRecord, label_ids: Sequence[int]) -> None:
 
 def add_labels(hub: Hub, item: ItemRecord, label_ids: Sequence[int]) -> ItemRecord:
     """Put labels on an issue or pull request."""
-    _check_labels(hub, item, label_ids)
+    _check_labels(hub, item.repo_id, label_ids)
     with hub.store.transaction():
         items_db.add_item_labels(hub.store, item.id, label_ids)
         items_db.update_item(hub.store, item.id, updated_at=hub.now())
@@ -222,7 +223,7 @@ def add_labels(hub: Hub, item: ItemRecord, label_ids: Sequence[int]) -> ItemReco
 
 def remove_labels(hub: Hub, item: ItemRecord, label_ids: Sequence[int]) -> ItemRecord:
     """Take labels off an issue or pull request (labels it does not have are ignored)."""
-    _check_labels(hub, item, label_ids)
+    _check_labels(hub, item.repo_id, label_ids)
     with hub.store.transaction():
         items_db.remove_item_labels(hub.store, item.id, label_ids)
         items_db.update_item(hub.store, item.id, updated_at=hub.now())

@@ -27,6 +27,8 @@ from soda_tui.localhub.models import (
 )
 from soda_tui.localhub.ops_refs import BRANCH_PREFIX, refs_changed
 
+# Old (base, head) pairs are useless once branches move; the cache is simply reset when full.
+MERGEABLE_CACHE_SIZE = 10_000
 _REVIEW_STATES = {
     "APPROVE": "APPROVED",
     "REQUEST_CHANGES": "CHANGES_REQUESTED",
@@ -81,6 +83,8 @@ def mergeable_state(hub: Hub, repo: RepoRecord, pull: ItemRecord) -> str:
         return "UNKNOWN"
     key = (repo.id, base, head)
     if key not in hub.mergeable_cache:
+        if len(hub.mergeable_cache) >= MERGEABLE_CACHE_SIZE:
+            hub.mergeable_cache.clear()
         hub.mergeable_cache[key] = is_mergeable(hub.git_dir(repo), base, head)
     return "MERGEABLE" if hub.mergeable_cache[key] else "CONFLICTING"
 

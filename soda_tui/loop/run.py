@@ -82,6 +82,10 @@ async def run(
         if runner_box is not None:
             runner_box.append(runner)
         result = await runner.run()
+        if result.outcome == "not_found":
+            # A missing agent is a setup problem, not the issue's: keep the claim, block nothing.
+            journal.finish("not_found")
+            raise ActionRefused(f"{ctx.repo}: {result.reason}", Exit.USAGE)
         fault_point("run.after_agent")
         workspace = ctx.workspace()
         ahead = await ctx.in_thread(workspace.commits_ahead, detail.branch, detail.default_branch)

@@ -51,6 +51,7 @@ class SodaApp(CoreReportsMixin, RepoActionsMixin, App[None]):
             "quit",
             "Quit",
             id="quit",
+            show=False,
             priority=True,
             tooltip="Quit (asks first while agents run)",
         ),
@@ -92,6 +93,7 @@ class SodaApp(CoreReportsMixin, RepoActionsMixin, App[None]):
         }
         self.runner_boxes: dict[str, list[Any]] = {repo: [] for repo in self.repos}
         self.stops: dict[str, asyncio.Event] = {}
+        self.acted: set[str] = set()  # repositories whose running autopilot tick took a step
         self.jobs: dict[Worker[Any], Job] = {}
         self.last_refresh = None
         self.refresh_problem: str | None = None

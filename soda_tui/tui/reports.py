@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from soda_tui.agents.events import (
@@ -128,7 +129,9 @@ class CoreReportsMixin:
         if update.repo not in self.states:
             return
         repo, kind = update.repo, update.kind
+        state = self.states[repo]
         if kind == "step":
+            self.acted.add(repo)
             step = update.message.split(":", 1)[0]
             self._set_state(
                 repo,
@@ -159,7 +162,14 @@ class CoreReportsMixin:
             )
             self.alert(Alert(f"autopilot · {repo}", update.message, "error"))
         elif kind == "parked":
-            self._set_state(repo, note=update.message)
+            until = update.data.get("until")
+            parked = datetime.fromisoformat(until) if isinstance(until, str) else None
+            self._set_state(
+                repo,
+                note=update.message,
+                parked_until=parked or state.parked_until,
+                parked_reason=update.message,
+            )
             self.alert(Alert(f"parked · {repo}", update.message, "warning"))
         elif kind == "wait" and update.message != self.states[repo].note:
             self._set_state(repo, note=update.message)

@@ -27,7 +27,8 @@ ROLLUP = """query { repository(owner: "acme", name: "api") {
 REVIEW = """mutation($p: ID!, $e: PullRequestReviewEvent, $b: String) {
   addPullRequestReview(input: {pullRequestId: $p, event: $e, body: $b}) {
     pullRequestReview { id state author { login } submittedAt } } }"""
-DECISION = '{ repository(owner: "acme", name: "api") { pullRequest(number: 1) { reviewDecision mergeStateStatus } } }'
+DECISION = """{ repository(owner: "acme", name: "api") {
+  pullRequest(number: 1) { reviewDecision mergeStateStatus } } }"""
 
 
 @pytest.fixture
@@ -147,7 +148,8 @@ def test_review_decision_follows_each_reviewers_latest_review(
     state.set_branch_protection("acme", "api", required_approvals=1)
     decision = data(state, DECISION)["repository"]["pullRequest"]
     assert decision == {"reviewDecision": "REVIEW_REQUIRED", "mergeStateStatus": "BLOCKED"}
-    merge = "mutation($p: ID!) { mergePullRequest(input: {pullRequestId: $p}) { pullRequest { merged } } }"
+    merge = """mutation($p: ID!) {
+      mergePullRequest(input: {pullRequestId: $p}) { pullRequest { merged } } }"""
     (blocked,) = errors(state, merge, {"p": pull["id"]})
     assert (
         blocked["message"]

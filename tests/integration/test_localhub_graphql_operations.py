@@ -12,8 +12,17 @@ from soda_tui.core.naming import branch_name
 from soda_tui.localhub.state import LocalHubState
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "soda_tui/github/operations"
-NEEDED = ["RepoSetup", "QueuePeek", "ClaimIssue", "IssueDetail", "OpenPullRequest", "LandCheck",
-          "MergePullRequest", "FinishLanding", "StatusBoard"]  # fmt: skip
+NEEDED = [
+    "RepoSetup",
+    "QueuePeek",
+    "ClaimIssue",
+    "IssueDetail",
+    "OpenPullRequest",
+    "LandCheck",
+    "MergePullRequest",
+    "FinishLanding",
+    "StatusBoard",
+]
 
 
 def _run(state: LocalHubState, operation: str, **variables: Any) -> Any:
@@ -44,16 +53,21 @@ def test_pop_bottle_land_with_the_products_operations(
     )
 
     peek = _run(
-        state, "QueuePeek", owner="acme", name="api",
+        state,
+        "QueuePeek",
+        owner="acme",
+        name="api",
         working=_search("acme/api", "label:agent001"),
         unblocker=_search("acme/api", "label:route:unblocker", "-label:agent001"),
         readyToMerge=_search("acme/api", "label:route:ready_to_merge", "-label:agent001"),
         veryHigh=_search("acme/api", "label:route:priority-very-high", "-label:agent001"),
-        high=_search("acme/api", "label:route:priority-high", "-label:agent001", "sort:created-asc"),
+        high=_search(
+            "acme/api", "label:route:priority-high", "-label:agent001", "sort:created-asc"
+        ),
         medium=_search("acme/api", "label:route:priority-medium", "-label:agent001"),
         low=_search("acme/api", "label:route:priority-low", "-label:agent001"),
         ready=_search("acme/api", "label:route:ready", "-label:agent001", "sort:created-asc"),
-    )  # fmt: skip
+    )
     assert [node["number"] for node in peek["high"]["nodes"]] == [2]
     assert peek["ready"]["issueCount"] == 2 and peek["working"]["issueCount"] == 0
     repo = peek["repository"]
@@ -61,10 +75,15 @@ def test_pop_bottle_land_with_the_products_operations(
     branch = branch_name(2, issue["title"])
 
     _run(
-        state, "ClaimIssue", issueId=issue["id"], addLabelIds=[repo["agentLabel"]["id"]],
-        removeLabelIds=[repo["readyLabel"]["id"]], repositoryId=repo["id"],
-        branchRef=f"refs/heads/{branch}", oid=repo["defaultBranchRef"]["target"]["oid"],
-    )  # fmt: skip
+        state,
+        "ClaimIssue",
+        issueId=issue["id"],
+        addLabelIds=[repo["agentLabel"]["id"]],
+        removeLabelIds=[repo["readyLabel"]["id"]],
+        repositoryId=repo["id"],
+        branchRef=f"refs/heads/{branch}",
+        oid=repo["defaultBranchRef"]["target"]["oid"],
+    )
     checkout = Checkout(state, "acme", "api", tmp_path / "work", git_env)
     checkout.branch(branch, start=f"origin/{branch}")
     head = checkout.commit("login.txt", "fixed\n", "Fix the login page")
@@ -74,18 +93,26 @@ def test_pop_bottle_land_with_the_products_operations(
     assert detail["repository"]["pullRequests"]["nodes"] == []
 
     opened = _run(
-        state, "OpenPullRequest", repositoryId=repo["id"], base="main", head=branch,
-        title=issue["title"], body="Fixes #2\n\n- Fix the login page",
-    )["createPullRequest"]["pullRequest"]  # fmt: skip
+        state,
+        "OpenPullRequest",
+        repositoryId=repo["id"],
+        base="main",
+        head=branch,
+        title=issue["title"],
+        body="Fixes #2\n\n- Fix the login page",
+    )["createPullRequest"]["pullRequest"]
     assert opened["headRefOid"] == head
     state.create_status("acme", "api", head, "success", "localhub/ci")
     board = _run(
-        state, "StatusBoard", owner="acme", name="api",
+        state,
+        "StatusBoard",
+        owner="acme",
+        name="api",
         queued=_search("acme/api", "label:route:ready", "-label:agent001"),
         working=_search("acme/api", "label:agent001"),
         blocked=_search("acme/api", "label:route:blocked"),
         review=_search("acme/api", "label:route:review"),
-    )  # fmt: skip
+    )
     assert board["working"]["issueCount"] == 1 and board["queued"]["issueCount"] == 1
     pr_row = board["repo"]["pullRequests"]["nodes"][0]
     assert pr_row["mergeable"] == "MERGEABLE"
@@ -104,10 +131,17 @@ def test_pop_bottle_land_with_the_products_operations(
     assert merged["merged"] and merged["closingIssuesReferences"]["nodes"][0]["state"] == "CLOSED"
 
     _run(
-        state, "FinishLanding", issueId=issue["id"], removeLabelIds=[repo["agentLabel"]["id"]],
-        comment=f"Landed in {merged['mergeCommit']['oid']}", refId=candidate["headRef"]["id"],
-        close=False, relabel=True, addComment=True, deleteBranch=True,
-    )  # fmt: skip
+        state,
+        "FinishLanding",
+        issueId=issue["id"],
+        removeLabelIds=[repo["agentLabel"]["id"]],
+        comment=f"Landed in {merged['mergeCommit']['oid']}",
+        refId=candidate["headRef"]["id"],
+        close=False,
+        relabel=True,
+        addComment=True,
+        deleteBranch=True,
+    )
     final = _run(state, "LandCheck", owner="acme", name="api", issue=2)["repository"]["issue"]
     assert final["state"] == "CLOSED" and final["stateReason"] == "COMPLETED"
     assert [label["name"] for label in final["labels"]["nodes"]] == ["route:priority-high"]

@@ -15,7 +15,8 @@ SNAPSHOT = """{ viewer { id login }
     issue(number: 1) { id number title state stateReason labels(first: 5) { nodes { id name } }
       comments(first: 5) { nodes { id body author { login } } } }
     pullRequest(number: 2) { id number state merged mergeCommit { oid } headRefOid reviewDecision
-      statusCheckRollup { state contexts(first: 5) { nodes { ... on StatusContext { id context state } } } } }
+      statusCheckRollup { state
+        contexts(first: 5) { nodes { ... on StatusContext { id context state } } } } }
     refs(refPrefix: "refs/heads/", first: 10) { nodes { id name target { oid } } } } }"""
 
 
@@ -42,7 +43,9 @@ def test_everything_survives_a_restart_with_the_same_ids(
     first.create_status("acme", "api", head, "success", "localhub/ci")
     data(
         first,
-        "mutation($p: ID!) { addPullRequestReview(input: {pullRequestId: $p, event: APPROVE}) { clientMutationId } }",
+        """mutation($p: ID!) {
+          addPullRequestReview(input: {pullRequestId: $p, event: APPROVE}) {
+            clientMutationId } }""",
         {"p": pull},
         login=REVIEWER,
     )
@@ -51,12 +54,15 @@ def test_everything_survives_a_restart_with_the_same_ids(
     ]["issue"]["id"]
     data(
         first,
-        'mutation($i: ID!) { addComment(input: {subjectId: $i, body: "Working on it"}) { clientMutationId } }',
+        """mutation($i: ID!) {
+          addComment(input: {subjectId: $i, body: "Working on it"}) { clientMutationId } }""",
         {"i": issue},
     )
     data(
         first,
-        "mutation($p: ID!) { mergePullRequest(input: {pullRequestId: $p, mergeMethod: SQUASH}) { clientMutationId } }",
+        """mutation($p: ID!) {
+          mergePullRequest(input: {pullRequestId: $p, mergeMethod: SQUASH}) {
+            clientMutationId } }""",
         {"p": pull},
     )
     before = data(first, SNAPSHOT)

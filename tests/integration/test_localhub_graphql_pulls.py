@@ -19,7 +19,8 @@ from test_localhub_graphql_support import (  # noqa: F401
 
 from soda_tui.localhub.state import LocalHubState
 
-OPEN = """mutation($r: ID!, $head: String!, $base: String!, $title: String!, $body: String, $draft: Boolean) {
+OPEN = """mutation($r: ID!, $head: String!, $base: String!, $title: String!, $body: String,
+                  $draft: Boolean) {
   createPullRequest(input: {repositoryId: $r, headRefName: $head, baseRefName: $base, title: $title,
                             body: $body, draft: $draft}) {
     pullRequest { id number headRefOid } } }"""
@@ -31,7 +32,8 @@ PULL = """query($n: Int!) { repository(owner: "acme", name: "api") { pullRequest
   closingIssuesReferences(first: 5) { nodes { number state } } } } }"""
 MERGE = """mutation($p: ID!, $m: PullRequestMergeMethod, $h: GitObjectID) {
   mergePullRequest(input: {pullRequestId: $p, mergeMethod: $m, expectedHeadOid: $h}) {
-    pullRequest { state merged mergeCommit { oid } closingIssuesReferences(first: 5) { nodes { number state } } } } }"""
+    pullRequest { state merged mergeCommit { oid }
+                  closingIssuesReferences(first: 5) { nodes { number state } } } } }"""
 
 
 @pytest.fixture
@@ -67,11 +69,9 @@ def _pull(state: LocalHubState, number: int) -> dict:
 
 
 def _issue_state(state: LocalHubState, number: int) -> tuple[str, str | None]:
-    issue = data(
-        state,
-        '{ repository(owner: "acme", name: "api") { issue(number: %d) { state stateReason } } }'
-        % number,
-    )
+    query = """query($n: Int!) {
+      repository(owner: "acme", name: "api") { issue(number: $n) { state stateReason } } }"""
+    issue = data(state, query, {"n": number})
     return issue["repository"]["issue"]["state"], issue["repository"]["issue"]["stateReason"]
 
 
@@ -118,7 +118,8 @@ def test_open_pull_request_reports_head_commits_links_and_notifies(
     assert pull["url"] == "http://127.0.0.1/acme/api/pull/2"
     linked = data(
         state,
-        '{ repository(owner: "acme", name: "api") { issue(number: 1) { closedByPullRequestsReferences(first: 5) { nodes { number } } } } }',
+        """{ repository(owner: "acme", name: "api") { issue(number: 1) {
+              closedByPullRequestsReferences(first: 5) { nodes { number } } } } }""",
     )
     assert linked["repository"]["issue"]["closedByPullRequestsReferences"]["nodes"] == [
         {"number": 2}
@@ -134,7 +135,7 @@ def test_create_pull_request_refusals(state: LocalHubState, checkout: Checkout) 
     assert nothing == {
         "type": "UNPROCESSABLE",
         "path": ["createPullRequest"],
-        "locations": [{"line": 2, "column": 3}],
+        "locations": [{"line": 3, "column": 3}],
         "message": "No commits between main and empty",
     }
     _feature(checkout)
@@ -312,7 +313,8 @@ def test_merged_closed_and_draft_pull_requests_do_not_merge(
     second = _open(state, "second")
     closed = data(
         state,
-        "mutation($p: ID!) { closePullRequest(input: {pullRequestId: $p}) { pullRequest { state closed } } }",
+        """mutation($p: ID!) {
+          closePullRequest(input: {pullRequestId: $p}) { pullRequest { state closed } } }""",
         {"p": second["id"]},
     )
     assert closed["closePullRequest"]["pullRequest"] == {"state": "CLOSED", "closed": True}
@@ -320,7 +322,8 @@ def test_merged_closed_and_draft_pull_requests_do_not_merge(
     assert shut["message"] == "Pull request is closed"
     reopened = data(
         state,
-        "mutation($p: ID!) { reopenPullRequest(input: {pullRequestId: $p}) { pullRequest { state } } }",
+        """mutation($p: ID!) {
+          reopenPullRequest(input: {pullRequestId: $p}) { pullRequest { state } } }""",
         {"p": second["id"]},
     )
     assert reopened["reopenPullRequest"]["pullRequest"]["state"] == "OPEN"
@@ -331,7 +334,9 @@ def test_merged_closed_and_draft_pull_requests_do_not_merge(
     assert drafted["message"] == "Pull request is still a draft"
     data(
         state,
-        "mutation($p: ID!) { markPullRequestReadyForReview(input: {pullRequestId: $p}) { pullRequest { isDraft } } }",
+        """mutation($p: ID!) {
+          markPullRequestReadyForReview(input: {pullRequestId: $p}) {
+            pullRequest { isDraft } } }""",
         {"p": draft["id"]},
     )
     assert data(state, MERGE, {"p": draft["id"], "m": "SQUASH"})["mergePullRequest"]["pullRequest"][
@@ -353,8 +358,9 @@ def test_deleting_the_head_branch_closes_the_open_pull_request(
 def test_compare_reports_ahead_behind_and_commits(state: LocalHubState, checkout: Checkout) -> None:
     commits = _feature(checkout)
     _main_moves_on(checkout)
-    query = """query($h: String!) { repository(owner: "acme", name: "api") { defaultBranchRef { compare(headRef: $h) {
-      aheadBy behindBy status commits(first: 10) { totalCount nodes { oid messageHeadline } } } } } }"""
+    query = """query($h: String!) { repository(owner: "acme", name: "api") {
+      defaultBranchRef { compare(headRef: $h) { aheadBy behindBy status
+        commits(first: 10) { totalCount nodes { oid messageHeadline } } } } } }"""
     diverged = data(state, query, {"h": "feature"})["repository"]["defaultBranchRef"]["compare"]
     assert (diverged["aheadBy"], diverged["behindBy"], diverged["status"]) == (2, 1, "DIVERGED")
     assert [node["oid"] for node in diverged["commits"]["nodes"]] == commits
@@ -368,8 +374,10 @@ def test_associated_pull_requests_of_a_branch(state: LocalHubState, checkout: Ch
     _open(state, "feature")
     refs = data(
         state,
-        """{ repository(owner: "acme", name: "api") { refs(refPrefix: "refs/heads/", first: 10) { nodes { name
-             associatedPullRequests(first: 5, states: [OPEN]) { totalCount nodes { number } } } } } }""",
+        """{ repository(owner: "acme", name: "api") {
+             refs(refPrefix: "refs/heads/", first: 10) { nodes { name
+               associatedPullRequests(first: 5, states: [OPEN]) {
+                 totalCount nodes { number } } } } } }""",
     )["repository"]["refs"]["nodes"]
     assert {node["name"]: node["associatedPullRequests"]["totalCount"] for node in refs} == {
         "feature": 1,
@@ -386,7 +394,8 @@ def test_closed_by_references_hides_merged_pull_requests_unless_asked(
     data(state, MERGE, {"p": pull["id"], "m": "SQUASH"})
     query = """{ repository(owner: "acme", name: "api") { issue(number: 1) {
       open: closedByPullRequestsReferences(first: 5) { nodes { number } }
-      all: closedByPullRequestsReferences(first: 5, includeClosedPrs: true) { nodes { number state merged } } } } }"""
+      all: closedByPullRequestsReferences(first: 5, includeClosedPrs: true) {
+        nodes { number state merged } } } } }"""
     issue = data(state, query)["repository"]["issue"]
     assert issue["open"]["nodes"] == []
     assert issue["all"]["nodes"] == [{"number": 2, "state": "MERGED", "merged": True}]

@@ -95,7 +95,8 @@ def test_order_by_created_at_desc_updated_at_and_comments(
     issue_two = node_id(state, "acme", "api", "issue", 2)
     data(
         state,
-        'mutation($s: ID!) { addComment(input: {subjectId: $s, body: "bump"}) { clientMutationId } }',
+        """mutation($s: ID!) {
+          addComment(input: {subjectId: $s, body: "bump"}) { clientMutationId } }""",
         {"s": issue_two},
     )
     by_update = _issues(state, first=2, order={"field": "UPDATED_AT", "direction": "DESC"})
@@ -124,7 +125,9 @@ def test_states_filter_and_filter_by(state: LocalHubState) -> None:
     assert _numbers(_issues(state, first=10, states=["CLOSED"])) == [1]
     filtered = data(
         state,
-        '{ repository(owner: "acme", name: "api") { issues(first: 10, filterBy: {labels: ["blocked"], states: [OPEN]}) { nodes { number } } } }',
+        """{ repository(owner: "acme", name: "api") {
+              issues(first: 10, filterBy: {labels: ["blocked"], states: [OPEN]}) {
+                nodes { number } } } }""",
     )
     assert _numbers(filtered["repository"]["issues"]) == [2, 3, 5, 6]
 
@@ -138,7 +141,9 @@ def test_keyset_cursors_survive_items_leaving_the_filter(state: LocalHubState) -
     issue_one = node_id(state, "acme", "api", "issue", 1)
     data(
         state,
-        "mutation($i: ID!, $l: [ID!]!) { removeLabelsFromLabelable(input: {labelableId: $i, labelIds: $l}) { clientMutationId } }",
+        """mutation($i: ID!, $l: [ID!]!) {
+          removeLabelsFromLabelable(input: {labelableId: $i, labelIds: $l}) {
+            clientMutationId } }""",
         {"i": issue_one, "l": [ready]},
     )
     second = _issues(state, first=2, labels=["ready"], after=first["pageInfo"]["endCursor"])
@@ -165,7 +170,9 @@ def test_first_page_of_ten_thousand_issues_reads_one_page(state: LocalHubState) 
     before = state.rows_fetched
     result = data(
         state,
-        '{ repository(owner: "acme", name: "big") { issues(first: 100, states: [OPEN], labels: ["route:ready"]) { totalCount nodes { number } } } }',
+        """{ repository(owner: "acme", name: "big") {
+              issues(first: 100, states: [OPEN], labels: ["route:ready"]) {
+                totalCount nodes { number } } } }""",
     )["repository"]["issues"]
     assert result["totalCount"] == 5_000
     assert [node["number"] for node in result["nodes"]] == list(range(2, 201, 2))
@@ -311,14 +318,16 @@ def test_fields_github_has_but_localhub_does_not_fail_validation(state: LocalHub
 
 
 def test_github_example_operation_runs_on_localhub(state: LocalHubState) -> None:
-    query = """query IssueAndLabelIds($owner: String!, $name: String!, $number: Int!, $label: String!) {
+    query = """query IssueAndLabelIds($owner: String!, $name: String!, $number: Int!,
+                                      $label: String!) {
       repository(owner: $owner, name: $name) {
         id
         label(name: $label) { id name }
         issue(number: $number) {
           id state stateReason(enableDuplicate: true)
           labels(first: 50) { nodes { id name } }
-          closedByPullRequestsReferences(first: 10, includeClosedPrs: true) { nodes { number state } }
+          closedByPullRequestsReferences(first: 10, includeClosedPrs: true) {
+            nodes { number state } }
         }
       }
     }"""
@@ -340,8 +349,10 @@ def test_labels_connection_with_query_and_order(state: LocalHubState) -> None:
     labels = data(
         state,
         """{ repository(owner: "acme", name: "api") {
-              all: labels(first: 10, orderBy: {field: NAME, direction: ASC}) { totalCount nodes { name } }
-              matching: labels(first: 10, query: "route") { nodes { name color description } } } }""",
+              all: labels(first: 10, orderBy: {field: NAME, direction: ASC}) {
+                totalCount nodes { name } }
+              matching: labels(first: 10, query: "route") {
+                nodes { name color description } } } }""",
     )["repository"]
     assert [label["name"] for label in labels["all"]["nodes"]] == [
         "blocked",
@@ -376,7 +387,8 @@ def test_refs_paginate_through_a_thousand_branches(state: LocalHubState) -> None
     _seed(state)
     head = _make_branches(state, 1000)
     query = """query($after: String) { repository(owner: "acme", name: "api") {
-      refs(refPrefix: "refs/heads/agent001/", first: 100, after: $after, orderBy: {field: ALPHABETICAL, direction: ASC}) {
+      refs(refPrefix: "refs/heads/agent001/", first: 100, after: $after,
+           orderBy: {field: ALPHABETICAL, direction: ASC}) {
         totalCount pageInfo { hasNextPage endCursor } nodes { name prefix target { oid } } } } }"""
     names: list[str] = []
     after = None
@@ -403,7 +415,8 @@ def test_ref_lookup_and_descending_order(state: LocalHubState) -> None:
               short: ref(qualifiedName: "main") { name prefix }
               full: ref(qualifiedName: "refs/heads/agent001/0001-task") { name prefix }
               missing: ref(qualifiedName: "nope") { name }
-              refs(refPrefix: "refs/heads/", last: 2, orderBy: {field: ALPHABETICAL, direction: DESC}) { nodes { name } } } }""",
+              refs(refPrefix: "refs/heads/", last: 2,
+                   orderBy: {field: ALPHABETICAL, direction: DESC}) { nodes { name } } } }""",
     )["repository"]
     assert repo["short"] == {"name": "main", "prefix": "refs/heads/"}
     assert repo["full"] == {"name": "agent001/0001-task", "prefix": "refs/heads/"}

@@ -64,7 +64,8 @@ def test_mutations_cost_one_point(state: LocalHubState) -> None:
     state.create_issue("acme", "api", "x")
     before = state.rate_snapshot(LOGIN).used
     outcome = state.execute_graphql(
-        'mutation { createRepository(input: {name: "b", visibility: PUBLIC}) { repository { id } } }',
+        """mutation {
+          createRepository(input: {name: "b", visibility: PUBLIC}) { repository { id } } }""",
         None,
         None,
         LOGIN,

@@ -147,22 +147,31 @@ class Checkout:
         """`git log` of a ref in the bare repository, newest first."""
         done = subprocess.run(
             ["git", "--git-dir", str(self.bare), "log", f"--format={fmt}", ref],
-            env=self.env, capture_output=True, text=True, check=True,
-        )  # fmt: skip
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return done.stdout.splitlines()
 
     def parents(self, ref: str) -> list[str]:
         """The parent oids of a commit in the bare repository."""
         done = subprocess.run(
             ["git", "--git-dir", str(self.bare), "rev-list", "--parents", "-n", "1", ref],
-            env=self.env, capture_output=True, text=True, check=True,
-        )  # fmt: skip
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return done.stdout.split()[1:]
 
     def show(self, ref: str, path: str) -> str:
         """A file's content at a ref in the bare repository."""
         done = subprocess.run(
             ["git", "--git-dir", str(self.bare), "show", f"{ref}:{path}"],
-            env=self.env, capture_output=True, text=True, check=True,
-        )  # fmt: skip
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return done.stdout

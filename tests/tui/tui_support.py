@@ -27,8 +27,9 @@ async def wait_until(
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; "
-                                 f"{describe(pilot.app)}")
+            raise AssertionError(
+                f"timed out after {timeout:.0f} s waiting for {what}; {describe(pilot.app)}"
+            )
         await pilot.pause(0.05)
 
 

@@ -137,8 +137,6 @@ class DashboardScreen(Screen[None]):
         if action == "repo" and parameters:
             name = str(parameters[0])
             repo = self.focused_repo
-            if name == "unpark" and (repo is None or self.soda.refusal(name, repo)):
-                return False  # rare: keep the footer calm and show it only when a park exists
             if repo is None or self.soda.refusal(name, repo):
                 return None
         return True
