@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from soda_tui.localhub import store_activity as activity_db
 from soda_tui.localhub import store_items as items_db
 from soda_tui.localhub import store_repos as repos_db
 from soda_tui.localhub.closing import IssueReference, closing_references
@@ -94,7 +95,7 @@ def review_decision(hub: Hub, repo: RepoRecord, pull: ItemRecord) -> str | None:
     if repo.required_approvals <= 0:
         return None
     latest: dict[int, str] = {}
-    for review in items_db.reviews_of(hub.store, pull.id):
+    for review in activity_db.reviews_of(hub.store, pull.id):
         if review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
             latest[review.author_id] = review.state
     if "CHANGES_REQUESTED" in latest.values():
@@ -185,7 +186,7 @@ def create_pull_request(
         if pull is None:
             raise LookupError(f"pull request #{number} was not stored")
         linked = _resolve_references(hub, repo, closing_references(body))
-        items_db.set_closing_links(hub.store, pull.id, [issue.id for issue in linked])
+        activity_db.set_closing_links(hub.store, pull.id, [issue.id for issue in linked])
     hub.head_changed(repo, head_tip, number)
     return pull
 
@@ -340,7 +341,7 @@ def add_review(
         raise HubUnprocessable("Review body can't be blank when requesting changes or commenting")
     oid = commit_oid or head_oid(hub, repo, pull)
     with hub.store.transaction():
-        review = items_db.insert_review(
+        review = activity_db.insert_review(
             hub.store, pull.id, reviewer.id, state, body or "", oid, hub.now()
         )
         items_db.update_item(hub.store, pull.id, updated_at=hub.now())

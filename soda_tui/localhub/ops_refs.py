@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from dulwich.refs import check_ref_format
 
+from soda_tui.localhub import store_activity as activity_db
 from soda_tui.localhub import store_items as items_db
 from soda_tui.localhub import store_repos as repos_db
 from soda_tui.localhub.gitstore import (
@@ -33,7 +34,9 @@ def refs_changed(hub: Hub, repo: RepoRecord, changes: Sequence[RefChange], *, re
     now = hub.now()
     for change in changes:
         if record:
-            items_db.record_push(hub.store, repo.id, change.ref, change.before, change.after, now)
+            activity_db.record_push(
+                hub.store, repo.id, change.ref, change.before, change.after, now
+            )
         if not change.ref.startswith(BRANCH_PREFIX):
             continue
         branch = change.ref[len(BRANCH_PREFIX) :]

@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Sequence
 from typing import Any
 
-from soda_tui.localhub import store_items as items_db
+from soda_tui.localhub import store_activity as activity_db
 from soda_tui.localhub import store_repos as repos_db
 from soda_tui.localhub.gitstore import (
     has_commit,
@@ -116,7 +116,7 @@ def create_status(
     if not has_commit(hub.repo_git(repo), sha):
         raise HubUnprocessable(f"No commit found for SHA: {sha}")
     with hub.store.transaction():
-        return items_db.upsert_status(
+        return activity_db.upsert_status(
             hub.store,
             repo.id,
             sha,
@@ -161,7 +161,7 @@ def resolve_commitish(hub: Hub, repo: RepoRecord, ref: str) -> str | None:
 
 def combined_status_json(hub: Hub, repo: RepoRecord, sha: str) -> dict[str, Any]:
     """REST `GET /repos/{o}/{r}/commits/{ref}/status`: failure > pending (or none) > success."""
-    statuses = items_db.statuses_of(hub.store, repo.id, sha)
+    statuses = activity_db.statuses_of(hub.store, repo.id, sha)
     states = {status.state for status in statuses}
     if states & {"FAILURE", "ERROR"}:
         combined = "failure"

@@ -8,7 +8,7 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 
-from soda_tui.localhub import store_items as items_db
+from soda_tui.localhub import store_activity as activity_db
 from soda_tui.localhub.gitstore import (
     CommitInfo,
     GitActor,
@@ -108,7 +108,7 @@ class CommitNode(GraphNode):
 
     def status_check_rollup(self, info: Info) -> StatusCheckRollupNode | None:
         """Its statuses rolled up; None when it has none."""
-        statuses = items_db.statuses_of(self.ctx.hub.store, self.repo.id, self.oid)
+        statuses = activity_db.statuses_of(self.ctx.hub.store, self.repo.id, self.oid)
         return StatusCheckRollupNode(self.ctx, self.repo, self.oid, statuses) if statuses else None
 
 
@@ -131,7 +131,7 @@ class StatusCheckRollupNode(GraphNode):
     def load(cls, ctx: RequestContext, ref: NodeRef) -> StatusCheckRollupNode | None:
         """See `GraphNode.load`."""
         repo = ctx.repo(ref.int_part())
-        statuses = items_db.statuses_of(ctx.hub.store, repo.id, ref.parts[1])
+        statuses = activity_db.statuses_of(ctx.hub.store, repo.id, ref.parts[1])
         return cls(ctx, repo, ref.parts[1], statuses) if statuses else None
 
     def id(self, info: Info) -> str:
@@ -178,7 +178,7 @@ class StatusContextNode(GraphNode):
     @classmethod
     def load(cls, ctx: RequestContext, ref: NodeRef) -> StatusContextNode | None:
         """See `GraphNode.load`."""
-        status = items_db.status_by_id(ctx.hub.store, ref.int_part())
+        status = activity_db.status_by_id(ctx.hub.store, ref.int_part())
         return None if status is None else cls(ctx, status)
 
     def id(self, info: Info) -> str:

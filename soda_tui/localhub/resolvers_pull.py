@@ -7,6 +7,7 @@ from typing import Any
 from graphql import GraphQLResolveInfo
 
 from soda_tui.localhub import ops_pulls
+from soda_tui.localhub import store_activity as activity_db
 from soda_tui.localhub import store_items as items_db
 from soda_tui.localhub.ids import NodeRef, encode_node_id
 from soda_tui.localhub.models import ItemRecord, RepoRecord, ReviewRecord
@@ -72,7 +73,7 @@ class PullRequestNode(ItemNode):
 
     def _rollup_state(self) -> str | None:
         head = self.head_ref_oid(None)
-        statuses = items_db.statuses_of(self.ctx.hub.store, self.item.repo_id, head)
+        statuses = activity_db.statuses_of(self.ctx.hub.store, self.item.repo_id, head)
         return rollup_state([status.state for status in statuses])
 
     def merge_state_status(self, info: Info) -> str:
@@ -187,7 +188,7 @@ class PullRequestReviewNode(GraphNode):
     @classmethod
     def load(cls, ctx: RequestContext, ref: NodeRef) -> PullRequestReviewNode | None:
         """See `GraphNode.load`."""
-        review = items_db.review_by_id(ctx.hub.store, ref.int_part())
+        review = activity_db.review_by_id(ctx.hub.store, ref.int_part())
         return None if review is None else cls(ctx, review)
 
     def id(self, info: Info) -> str:

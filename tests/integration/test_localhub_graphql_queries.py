@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from typing import Any
 
 from test_localhub_graphql_support import (  # noqa: F401
@@ -11,6 +10,7 @@ from test_localhub_graphql_support import (  # noqa: F401
     data,
     errors,
     node_id,
+    seed_issues,
     state_fixture,
 )
 
@@ -35,23 +35,6 @@ query Issues($first: Int, $last: Int, $after: String, $before: String, $labels: 
 """
 
 
-def _seed(state: LocalHubState, count: int = 7) -> None:
-    state.create_repository("acme", "api")
-    state.create_issues_bulk(
-        "acme",
-        "api",
-        [
-            IssueSpec(title=f"Issue {n}", created_at=f"2026-01-0{n}T00:00:00Z", labels=_labels(n))
-            for n in range(1, count + 1)
-        ],
-    )
-
-
-def _labels(number: int) -> tuple[str, ...]:
-    # 1,4,7: ready; 2,5: blocked; 3,6: ready + blocked.
-    return {0: ("ready", "blocked"), 1: ("ready",), 2: ("blocked",)}[number % 3]
-
-
 def _issues(state: LocalHubState, **variables: Any) -> dict[str, Any]:
     return data(state, ISSUES, variables)["repository"]["issues"]
 
@@ -61,7 +44,7 @@ def _numbers(connection: dict[str, Any]) -> list[int]:
 
 
 def test_forward_pagination_with_cursors_visits_every_issue_once(state: LocalHubState) -> None:
-    _seed(state)
+    seed_issues(state)
     first = _issues(state, first=3)
     assert _numbers(first) == [1, 2, 3] and first["totalCount"] == 7
     assert first["pageInfo"]["hasNextPage"] and not first["pageInfo"]["hasPreviousPage"]
@@ -75,7 +58,7 @@ def test_forward_pagination_with_cursors_visits_every_issue_once(state: LocalHub
 
 
 def test_backward_pagination_with_last_and_before(state: LocalHubState) -> None:
-    _seed(state)
+    seed_issues(state)
     tail = _issues(state, last=2)
     assert _numbers(tail) == [6, 7]
     assert tail["pageInfo"]["hasPreviousPage"] and not tail["pageInfo"]["hasNextPage"]
@@ -86,7 +69,7 @@ def test_backward_pagination_with_last_and_before(state: LocalHubState) -> None:
 def test_order_by_created_at_desc_updated_at_and_comments(
     state: LocalHubState, clock: FakeClock
 ) -> None:
-    _seed(state)
+    seed_issues(state)
     assert _numbers(
         _issues(state, first=3, order={"field": "CREATED_AT", "direction": "DESC"})
     ) == [7, 6, 5]
@@ -106,7 +89,7 @@ def test_order_by_created_at_desc_updated_at_and_comments(
 
 
 def test_labels_argument_matches_any_of_the_labels(state: LocalHubState) -> None:
-    _seed(state)
+    seed_issues(state)
     assert _numbers(_issues(state, first=10, labels=["ready"])) == [1, 3, 4, 6, 7]
     assert _numbers(_issues(state, first=10, labels=["ready", "blocked"])) == [1, 2, 3, 4, 5, 6, 7]
     assert _numbers(_issues(state, first=10, labels=["BLOCKED"])) == [2, 3, 5, 6]
@@ -114,7 +97,7 @@ def test_labels_argument_matches_any_of_the_labels(state: LocalHubState) -> None
 
 
 def test_states_filter_and_filter_by(state: LocalHubState) -> None:
-    _seed(state)
+    seed_issues(state)
     issue_one = node_id(state, "acme", "api", "issue", 1)
     data(
         state,
@@ -133,7 +116,7 @@ def test_states_filter_and_filter_by(state: LocalHubState) -> None:
 
 
 def test_keyset_cursors_survive_items_leaving_the_filter(state: LocalHubState) -> None:
-    _seed(state)
+    seed_issues(state)
     first = _issues(state, first=2, labels=["ready"])
     assert _numbers(first) == [1, 3]
     # Taking `ready` off a listed issue (what pop does) must not shift the next page.
@@ -151,7 +134,7 @@ def test_keyset_cursors_survive_items_leaving_the_filter(state: LocalHubState) -
 
 
 def test_invalid_cursor_is_a_github_error(state: LocalHubState) -> None:
-    _seed(state)
+    seed_issues(state)
     (error,) = errors(state, ISSUES, {"first": 2, "after": "bogus"})
     assert error["type"] == "INVALID_CURSOR_ARGUMENTS"
     assert error["message"] == "`bogus` does not appear to be a valid cursor."
@@ -180,59 +163,8 @@ def test_first_page_of_ten_thousand_issues_reads_one_page(state: LocalHubState) 
     assert state.rows_fetched - before < 300
 
 
-SEARCH = """query($q: String!, $after: String) {
-  search(query: $q, type: ISSUE, first: 10, after: $after) {
-    issueCount
-    pageInfo { hasNextPage endCursor }
-    nodes { ... on Issue { number } ... on PullRequest { number } }
-  }
-}"""
-
-
-def _search(state: LocalHubState, query: str) -> list[int]:
-    return [node["number"] for node in data(state, SEARCH, {"q": query})["search"]["nodes"]]
-
-
-def test_search_qualifiers(state: LocalHubState) -> None:
-    _seed(state)
-    state.create_issue("acme", "api", "Crash on start", labels=["needs review"])
-    state.create_repository("acme", "web")
-    state.create_issue("acme", "web", "Elsewhere", labels=["ready"])
-    repo = "repo:acme/api is:issue is:open"
-    assert _search(state, f"{repo} label:ready label:blocked sort:created-asc") == [3, 6]
-    assert _search(state, f"{repo} label:ready -label:blocked sort:created-asc") == [1, 4, 7]
-    assert _search(state, f'{repo} label:"needs review"') == [8]
-    assert _search(state, f"{repo} label:ready") == [7, 6, 4, 3, 1]
-    assert _search(state, f"{repo} no:label") == []
-    assert _search(state, f"{repo} crash") == [8]
-    # Without repo: every repository; acme/web#1 ties with acme/api#1 on time, then id decides.
-    assert _search(state, "is:issue label:ready sort:created-asc") == [1, 1, 3, 4, 6, 7]
-    counted = data(state, SEARCH, {"q": f"{repo} label:blocked"})["search"]
-    assert counted["issueCount"] == 4
-
-
-def test_search_paginates_and_reports_unknown_repositories(state: LocalHubState) -> None:
-    _seed(state)
-    page = data(
-        state, SEARCH.replace("first: 10", "first: 4"), {"q": "repo:acme/api sort:created-asc"}
-    )["search"]
-    assert [node["number"] for node in page["nodes"]] == [1, 2, 3, 4] and page["pageInfo"][
-        "hasNextPage"
-    ]
-    rest = data(
-        state,
-        SEARCH.replace("first: 10", "first: 4"),
-        {"q": "repo:acme/api sort:created-asc", "after": page["pageInfo"]["endCursor"]},
-    )["search"]
-    assert [node["number"] for node in rest["nodes"]] == [5, 6, 7]
-    (error,) = errors(state, SEARCH, {"q": "repo:acme/missing"})
-    assert error["type"] == "INVALID" and error["path"] == ["search"]
-    (unsupported,) = errors(state, SEARCH, {"q": "repo:acme/api assignee:bob"})
-    assert "assignee" in unsupported["message"]
-
-
 def test_node_and_nodes_resolve_every_kind_of_id(state: LocalHubState) -> None:
-    _seed(state)
+    seed_issues(state)
     ids = data(
         state,
         """{ viewer { id login } repository(owner: "acme", name: "api") { id
@@ -264,7 +196,7 @@ def test_node_and_nodes_resolve_every_kind_of_id(state: LocalHubState) -> None:
 
 
 def test_not_found_errors_have_githubs_shape(state: LocalHubState) -> None:
-    _seed(state)
+    seed_issues(state)
     body = call(state, '{ repository(owner: "acme", name: "nope") { id } }')
     assert body == {
         "data": {"repository": None},
@@ -286,7 +218,7 @@ def test_not_found_errors_have_githubs_shape(state: LocalHubState) -> None:
 
 
 def test_connections_without_first_or_last_are_refused_like_github(state: LocalHubState) -> None:
-    _seed(state)
+    seed_issues(state)
     (missing,) = errors(
         state, '{ repository(owner: "acme", name: "api") { issues { totalCount } } }'
     )
@@ -305,7 +237,7 @@ def test_connections_without_first_or_last_are_refused_like_github(state: LocalH
 
 
 def test_fields_github_has_but_localhub_does_not_fail_validation(state: LocalHubState) -> None:
-    _seed(state)
+    seed_issues(state)
     query = (
         '{ repository(owner: "acme", name: "api") { issue(number: 1) { milestone { title } } } }'
     )
@@ -335,7 +267,7 @@ def test_github_example_operation_runs_on_localhub(state: LocalHubState) -> None
         print(MISSING_REASON)
     else:
         assert validate_against_github(query) == []
-    _seed(state)
+    seed_issues(state)
     result = data(state, query, {"owner": "acme", "name": "api", "number": 3, "label": "ready"})
     issue = result["repository"]["issue"]
     assert issue["state"] == "OPEN" and issue["stateReason"] is None
@@ -344,7 +276,7 @@ def test_github_example_operation_runs_on_localhub(state: LocalHubState) -> None
 
 
 def test_labels_connection_with_query_and_order(state: LocalHubState) -> None:
-    _seed(state)
+    seed_issues(state)
     state.ensure_label("acme", "api", "route:review", "0e8a16", "bottled")
     labels = data(
         state,
@@ -361,67 +293,4 @@ def test_labels_connection_with_query_and_order(state: LocalHubState) -> None:
     ]
     assert labels["matching"]["nodes"] == [
         {"name": "route:review", "color": "0e8a16", "description": "bottled"}
-    ]
-
-
-def _make_branches(state: LocalHubState, count: int) -> str:
-    bare = state.bare_repo_path("acme", "api")
-    assert bare is not None
-    head = subprocess.run(
-        ["git", "--git-dir", str(bare), "rev-parse", "refs/heads/main"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    commands = "".join(f"create refs/heads/agent001/{n:04d}-task {head}\n" for n in range(count))
-    subprocess.run(
-        ["git", "--git-dir", str(bare), "update-ref", "--stdin"],
-        input=commands,
-        text=True,
-        check=True,
-    )
-    return head
-
-
-def test_refs_paginate_through_a_thousand_branches(state: LocalHubState) -> None:
-    _seed(state)
-    head = _make_branches(state, 1000)
-    query = """query($after: String) { repository(owner: "acme", name: "api") {
-      refs(refPrefix: "refs/heads/agent001/", first: 100, after: $after,
-           orderBy: {field: ALPHABETICAL, direction: ASC}) {
-        totalCount pageInfo { hasNextPage endCursor } nodes { name prefix target { oid } } } } }"""
-    names: list[str] = []
-    after = None
-    for _ in range(11):
-        refs = data(state, query, {"after": after})["repository"]["refs"]
-        assert refs["totalCount"] == 1000
-        names += [node["name"] for node in refs["nodes"]]
-        assert all(
-            node["prefix"] == "refs/heads/agent001/" and node["target"]["oid"] == head
-            for node in refs["nodes"]
-        )
-        if not refs["pageInfo"]["hasNextPage"]:
-            break
-        after = refs["pageInfo"]["endCursor"]
-    assert names == [f"{n:04d}-task" for n in range(1000)]
-
-
-def test_ref_lookup_and_descending_order(state: LocalHubState) -> None:
-    _seed(state)
-    _make_branches(state, 3)
-    repo = data(
-        state,
-        """{ repository(owner: "acme", name: "api") {
-              short: ref(qualifiedName: "main") { name prefix }
-              full: ref(qualifiedName: "refs/heads/agent001/0001-task") { name prefix }
-              missing: ref(qualifiedName: "nope") { name }
-              refs(refPrefix: "refs/heads/", last: 2,
-                   orderBy: {field: ALPHABETICAL, direction: DESC}) { nodes { name } } } }""",
-    )["repository"]
-    assert repo["short"] == {"name": "main", "prefix": "refs/heads/"}
-    assert repo["full"] == {"name": "agent001/0001-task", "prefix": "refs/heads/"}
-    assert repo["missing"] is None
-    assert [node["name"] for node in repo["refs"]["nodes"]] == [
-        "agent001/0001-task",
-        "agent001/0000-task",
     ]

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from soda_tui.core.clock import FakeClock
-from soda_tui.localhub.models import RefChange
+from soda_tui.localhub.models import IssueSpec, RefChange
 from soda_tui.localhub.state import LocalHubState
 
 LOGIN = "soda-dev"
@@ -35,6 +35,25 @@ def state_fixture(tmp_path: Path, clock: FakeClock) -> Iterator[LocalHubState]:
     hub_state.add_user(REVIEWER, "localhub-reviewer-token-0002")
     yield hub_state
     hub_state.close()
+
+
+def seed_issues(hub_state: LocalHubState, count: int = 7) -> None:
+    """acme/api with issues 1..count created on Jan 1..count, labelled by number.
+
+    1, 4, 7: `ready`; 2, 5: `blocked`; 3, 6: `ready` and `blocked`.
+    """
+    hub_state.create_repository("acme", "api")
+    labels = {0: ("ready", "blocked"), 1: ("ready",), 2: ("blocked",)}
+    hub_state.create_issues_bulk(
+        "acme",
+        "api",
+        [
+            IssueSpec(
+                title=f"Issue {n}", created_at=f"2026-01-{n:02d}T00:00:00Z", labels=labels[n % 3]
+            )
+            for n in range(1, count + 1)
+        ],
+    )
 
 
 def call(

@@ -60,3 +60,21 @@ class HubWorld:
         assert not outcome.body.get("errors"), outcome.body["errors"]
         issue = outcome.body["data"]["repository"]["issue"]
         return {"state": issue["state"], "labels": {n["name"] for n in issue["labels"]["nodes"]}}
+
+
+def notes(app: Any) -> list[str]:
+    """Every notification the app has raised and not yet dismissed, as `title: message`."""
+    # Textual keeps them on the app; there is no public accessor, and tests must read them.
+    return [f"{item.title}: {item.message}" for item in app._notifications]
+
+
+async def staged(pilot: Pilot[Any]) -> None:
+    """Feed the sample scene and let every message and worker settle; start with no toasts."""
+    from soda_tui.tui.scenes import stage
+
+    stage(pilot.app)
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    pilot.app.clear_notifications()
+    await pilot.pause()
