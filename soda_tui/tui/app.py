@@ -279,6 +279,8 @@ class SodaApp(CoreReportsMixin, RepoActionsMixin, App[None]):
         ):
             return
         del self.jobs[event.worker]
+        if job.kind == "autopilot" and event.state != WorkerState.SUCCESS and job.repo is not None:
+            self.acted.discard(job.repo)
         if job.kind == "board":
             self._board_running = False
         if event.state == WorkerState.SUCCESS:
@@ -298,7 +300,10 @@ class SodaApp(CoreReportsMixin, RepoActionsMixin, App[None]):
             self._set_state(
                 job.repo, driver=None, activity=None, activity_since=None, progress=None
             )
-            self.refresh_board()
+            if job.repo in self.acted:
+                # Only a tick that changed something needs a fresh look; idle ticks cost nothing.
+                self.acted.discard(job.repo)
+                self.refresh_board()
         elif job.kind == "queues":
             self.show_queues(result)
         elif job.kind == "backfill" and isinstance(result, RunLogTail):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 from test_localhub_graphql_support import (  # noqa: F401
+    Checkout,
     clock_fixture,
     data,
     errors,
@@ -126,3 +128,29 @@ def test_ref_lookup_and_descending_order(state: LocalHubState) -> None:
         "agent001/0001-task",
         "agent001/0000-task",
     ]
+
+
+def test_tags_order_by_commit_date_and_annotated_tags_are_refused(
+    state: LocalHubState, tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    seed_issues(state)
+    checkout = Checkout(state, "acme", "api", tmp_path / "work", git_env)
+    for tag, stamp in (("newer", "2021-06-01T00:00:00Z"), ("older", "2020-06-01T00:00:00Z")):
+        checkout.env = {**git_env, "GIT_COMMITTER_DATE": stamp, "GIT_AUTHOR_DATE": stamp}
+        checkout.commit(f"{tag}.txt", tag, f"Commit for {tag}")
+        checkout.git("tag", tag)
+    checkout.push("--tags")
+    query = """query($d: OrderDirection!) { repository(owner: "acme", name: "api") {
+      refs(refPrefix: "refs/tags/", first: 10, orderBy: {field: TAG_COMMIT_DATE, direction: $d}) {
+        nodes { name target { ... on Commit { committedDate } } } } } }"""
+    ascending = data(state, query, {"d": "ASC"})["repository"]["refs"]["nodes"]
+    assert [node["name"] for node in ascending] == ["older", "newer"]
+    assert ascending[0]["target"]["committedDate"] == "2020-06-01T00:00:00Z"
+    descending = data(state, query, {"d": "DESC"})["repository"]["refs"]["nodes"]
+    assert [node["name"] for node in descending] == ["newer", "older"]
+    checkout.git("tag", "-a", "v1", "-m", "Release 1")
+    checkout.push("v1")
+    annotated = '{ repository(owner: "acme", name: "api") { ref(qualifiedName: "v1") { id } } }'
+    assert data(state, annotated)["repository"]["ref"]["id"].startswith("REF_")
+    (refused,) = errors(state, annotated.replace("{ id }", "{ target { oid } }"))
+    assert "annotated tag" in refused["message"]

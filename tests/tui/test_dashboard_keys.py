@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual.command import CommandList
 from textual.widgets import Input
-from tui_support import notes, staged, wait_until
+from tui_support import notes, settle, staged, wait_until
 
 from soda_tui.agents.events import LogLine
 from soda_tui.loop.session import Session
@@ -50,11 +51,19 @@ async def test_a_refused_palette_entry_says_why(scene_session: Callable[[int], S
         await staged(pilot)
         await pilot.press("ctrl+p")
         await pilot.press(*"land acme/analytics")
+
+        def best_match() -> str:
+            options = app.screen.query(CommandList)
+            if not options or not options.first().option_count:
+                return ""
+            return str(options.first().get_option_at_index(0).prompt)
+
         await wait_until(
-            pilot, lambda: app.screen.query("CommandList Option").results() is not None
+            pilot,
+            lambda: "Land · acme/analytics" in best_match(),
+            what="the palette to find the entry",
         )
-        await pilot.pause(0.3)  # the palette searches in the background; let its list fill
-        await pilot.press("enter")
+        await pilot.press("down", "enter")
         await wait_until(pilot, lambda: bool(notes(app)), what="the refusal notification")
         assert notes(app) == [
             "Land: not now: acme/analytics has no open agent pull request: bottle an issue first"
@@ -114,7 +123,7 @@ async def test_autopilot_toggles_and_an_idle_tick_stays_calm(
         requests_before = app.session.client.request_count
         await pilot.press("a")
         await wait_until(pilot, lambda: not app.states["acme/docs"].busy, what="the tick to end")
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         assert app.states["acme/docs"].autopilot is True
         assert app.dashboard.pane("acme/docs").border_subtitle == "autopilot on"
         # Nothing to do: the worker decided to wait, said why, and sent no request.
@@ -155,10 +164,9 @@ async def test_a_refresh_failure_is_shown_once_per_problem(
         await staged(pilot)
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: app.refresh_problem is not None, what="the refresh to fail")
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         app.refresh_board()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert len([note for note in notes(app) if note.startswith("GitHub: ")]) == 1
         status = app.dashboard.query_one("#problem").render()
         assert "127.0.0.1:9" in str(status)

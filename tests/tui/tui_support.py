@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,7 +75,13 @@ async def staged(pilot: Pilot[Any]) -> None:
 
     stage(pilot.app)
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
     pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait for every worker to end (failures included) and for the messages they posted."""
+    workers = list(pilot.app.workers)
+    await asyncio.gather(*(worker.wait() for worker in workers), return_exceptions=True)
     await pilot.pause()
