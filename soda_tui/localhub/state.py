@@ -19,7 +19,6 @@ from soda_tui.localhub.hub import Hub
 from soda_tui.localhub.ids import encode_node_id
 from soda_tui.localhub.models import (
     GraphQLOutcome,
-    HubNotFound,
     IssueSpec,
     RateSnapshot,
     RefChange,
@@ -299,8 +298,3 @@ class LocalHubState:
         """Whether `owner/name` exists."""
         with self._session():
             return repos_db.repo_by_name(self._store, owner, name) is not None
-
-    def require_repository(self, owner: str, name: str) -> None:
-        """Raise `HubNotFound` unless `owner/name` exists."""
-        if not self.repository_exists(owner, name):
-            raise HubNotFound(f"Could not resolve to a Repository with the name '{owner}/{name}'.")

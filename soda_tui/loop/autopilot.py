@@ -81,8 +81,8 @@ class RepoWorker:
             allow_no_checks=self.ctx.config.allow_no_checks,
         )
 
-    async def execute(self, step: Step) -> ActionResult | None:
-        """Carry out one step; None for a wait."""
+    async def execute(self, step: Step, stop: asyncio.Event | None = None) -> ActionResult | None:
+        """Carry out one step; None for a wait. A stop cancels a running agent, whenever it starts."""
         kind = step.kind if step.kind != StepKind.RESUME else StepKind(step.action or "wait")
         if kind == StepKind.POP:
             return await pop(self.ctx)
@@ -92,10 +92,14 @@ class RepoWorker:
                 if self.agent_sink is not None:
                     self.agent_sink(str(self.ctx.repo), event)
 
-            result = await run(
-                self.ctx, step.issue, on_event=forward, runner_box=self.current_runners
+            running = asyncio.ensure_future(
+                run(self.ctx, step.issue, on_event=forward, runner_box=self.current_runners)
             )
-            self.current_runners.clear()
+            try:
+                await self._until_done_or_stopped(running, stop)
+                result = running.result()
+            finally:
+                self.current_runners.clear()
             if result.ok and step.issue is not None:
                 self.run_succeeded_for.add(step.issue)
             return result
@@ -107,6 +111,23 @@ class RepoWorker:
         if kind == StepKind.LAND:
             return await land(self.ctx, step.issue)
         return None
+
+    async def _until_done_or_stopped(self, running: asyncio.Future, stop: asyncio.Event | None) -> None:
+        """Wait for the run; once a stop is asked, cancel its agent until the run gives up.
+
+        The stop may come before the agent process exists (during the clone, say), so the
+        cancel is repeated until the run returns rather than sent once.
+        """
+        stopping = asyncio.ensure_future(stop.wait()) if stop is not None else None
+        try:
+            waiters = {running} if stopping is None else {running, stopping}
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            while not running.done():
+                await self.cancel_agent()
+                await asyncio.wait({running}, timeout=0.1)
+        finally:
+            if stopping is not None:
+                stopping.cancel()
 
     async def tick(self, board: RepoBoard, stop: asyncio.Event) -> None:
         """Take steps until the repository has to wait (or a stop is asked); errors stay in this repo."""
@@ -120,7 +141,7 @@ class RepoWorker:
                 return
             self._say("step", f"{step.kind.value}: {step.reason}", issue=step.issue)
             try:
-                result = await self.execute(step)
+                result = await self.execute(step, stop)
             except ActionRefused as refusal:
                 self._say(
                     "result",

@@ -82,6 +82,13 @@ async def run(
         if runner_box is not None:
             runner_box.append(runner)
         result = await runner.run()
+        if result.outcome == "cancelled":
+            # Cancelled by the user or a shutdown: the issue stays claimed and its work stays put.
+            journal.finish("cancelled")
+            raise ActionRefused(
+                f"#{number}: the agent was cancelled; the issue stays claimed (agent001), "
+                "run it again or recover it"
+            )
         if result.outcome == "not_found":
             # A missing agent is a setup problem, not the issue's: keep the claim, block nothing.
             journal.finish("not_found")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine, Mapping
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from functools import partial
 from typing import Any, ClassVar
 
@@ -95,11 +95,12 @@ class SodaApp(CoreReportsMixin, RepoActionsMixin, App[None]):
         self.stops: dict[str, asyncio.Event] = {}
         self.acted: set[str] = set()  # repositories whose running autopilot tick took a step
         self.jobs: dict[Worker[Any], Job] = {}
-        self.last_refresh = None
+        self.last_refresh: datetime | None = None
         self.refresh_problem: str | None = None
         self._board_running = False
         self._tick_after_board = False
         self._unsubscribe_budget: Callable[[], None] | None = None
+        self.budget = session.client.budget
         self.dashboard = DashboardScreen(self.repos)
         self._panes_ready = False  # True once the dashboard's panes are mounted
 
@@ -124,9 +125,13 @@ class SodaApp(CoreReportsMixin, RepoActionsMixin, App[None]):
     def dashboard_ready(self) -> None:
         """Draw every pane and the status line once the dashboard's widgets exist."""
         self._panes_ready = True
-        self.dashboard.query_one(StatusLine).show_budget(self.session.client.budget)
+        self.dashboard.query_one(StatusLine).show_budget(self.budget)
         for repo in self.repos:
             self._draw(repo)
+            pane = self._pane(repo)
+            if pane is not None and self.outputs[repo].lines:
+                # Output that arrived before the panes existed is shown now, not lost.
+                pane.write_lines(self.outputs[repo].lines)
         self._show_refresh()
 
     def on_unmount(self) -> None:
@@ -248,6 +253,7 @@ class SodaApp(CoreReportsMixin, RepoActionsMixin, App[None]):
         self._show_refresh()
 
     def on_budget_changed(self, message: BudgetChanged) -> None:
+        self.budget = message.budget
         if self._panes_ready:
             self.dashboard.query_one(StatusLine).show_budget(message.budget)
 

@@ -70,6 +70,6 @@ def hub_world(localhub: Any, hub_token: str, tmp_path: Path) -> Callable[..., Hu
             tmp_path / "config.toml", environ=environ, paths=paths, config=config
         )
         paths.ensure()
-        return HubWorld(localhub, session, paths, names)
+        return HubWorld(localhub, session, paths, names, environ)
 
     return make

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual.command import CommandList
+from textual.pilot import Pilot
 from textual.widgets import Input
 from tui_support import notes, settle, staged, wait_until
 
 from soda_tui.agents.events import LogLine
 from soda_tui.loop.session import Session
-from soda_tui.tui.app import create_app
+from soda_tui.tui.app import SodaApp, create_app
 from soda_tui.tui.scenes import SCENE_NOW, scene_app, show_queue_scene
 from soda_tui.tui.screens.confirm import ConfirmScreen
 from soda_tui.tui.screens.help import HelpScreen
@@ -21,8 +22,14 @@ from soda_tui.tui.widgets.repo_pane import RepoPane
 SIZE = (120, 36)
 
 
-async def focus_repo(app, pilot, repo: str) -> None:
-    app.dashboard.pane(repo).focus()
+def pane(app: SodaApp, repo: str) -> RepoPane:
+    found = app.dashboard.pane(repo)
+    assert found is not None, f"no pane for {repo}"
+    return found
+
+
+async def focus_repo(app: SodaApp, pilot: Pilot[None], repo: str) -> None:
+    pane(app, repo).focus()
     await pilot.pause()
 
 
@@ -119,13 +126,13 @@ async def test_autopilot_toggles_and_an_idle_tick_stays_calm(
     async with app.run_test(size=(160, 48), notifications=True) as pilot:
         await staged(pilot)
         await focus_repo(app, pilot, "acme/docs")
-        assert app.dashboard.pane("acme/docs").border_subtitle == "autopilot off"
+        assert pane(app, "acme/docs").border_subtitle == "autopilot off"
         requests_before = app.session.client.request_count
         await pilot.press("a")
         await wait_until(pilot, lambda: not app.states["acme/docs"].busy, what="the tick to end")
         await settle(pilot)
         assert app.states["acme/docs"].autopilot is True
-        assert app.dashboard.pane("acme/docs").border_subtitle == "autopilot on"
+        assert pane(app, "acme/docs").border_subtitle == "autopilot on"
         # Nothing to do: the worker decided to wait, said why, and sent no request.
         assert app.states["acme/docs"].note == "idle: the queue is empty"
         assert app.session.client.request_count == requests_before
@@ -150,7 +157,7 @@ async def test_a_failing_action_shows_on_the_pane_and_the_dashboard_lives_on(
         assert not state.busy
         assert "127.0.0.1:9" in (state.error or "")
         assert any(note.startswith("pop · acme/design: ") for note in notes(app))
-        assert app.dashboard.pane("acme/design").has_class("-error")
+        assert pane(app, "acme/design").has_class("-error")
         assert app.is_running
         await pilot.press("right")  # and the keys still work
         assert isinstance(app.focused, RepoPane) and app.focused.repo == "acme/email"

@@ -48,6 +48,7 @@ class HubWorld:
     session: Session
     paths: Paths
     repos: list[RepoName]
+    environ: dict[str, str]
 
     def issue(self, repo: RepoName, number: int) -> dict[str, Any]:
         """An issue's state and labels, read through localhub's own executor."""

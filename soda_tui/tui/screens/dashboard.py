@@ -128,9 +128,11 @@ class DashboardScreen(Screen[None]):
             return self.focused.repo
         return self.repos[0] if self.repos else None
 
-    def pane(self, repo: str) -> RepoPane:
-        """The pane of `repo`."""
-        return self.query_one(f"#{pane_id(self.repos.index(repo))}", RepoPane)
+    def pane(self, repo: str) -> RepoPane | None:
+        """The pane of `repo`, or None while the screen is being built or torn down."""
+        found = self.query(f"#{pane_id(self.repos.index(repo))}")
+        pane = found.first() if found else None
+        return pane if isinstance(pane, RepoPane) else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # None shows the key dimmed in the footer; pressing it then says why (see on_key).

@@ -47,7 +47,9 @@ class LogsScreen(Screen[None]):
         self.paused = False
         # Lines that arrive while paused wait here, bounded like the view itself.
         self.held: deque[str] = deque(maxlen=max_lines)
+        # Lines handed over before the view exists wait here (the app may write at once).
         self._initial = list(lines)[-max_lines:]
+        self._view_ready = False
         self._match_line: int | None = None
 
     def compose(self) -> ComposeResult:
@@ -64,6 +66,7 @@ class LogsScreen(Screen[None]):
         view = self.query_one(RunLogView)
         view.write_lines(self._initial)
         self._initial = []
+        self._view_ready = True
         view.focus()
         self._show_status()
 
@@ -74,6 +77,9 @@ class LogsScreen(Screen[None]):
 
     def append(self, lines: list[str]) -> None:
         """New output of the run (held back while paused)."""
+        if not self._view_ready:
+            self._initial = [*self._initial, *lines][-self.max_lines :]
+            return
         if self.paused:
             self.held.extend(lines)
         else:
@@ -83,6 +89,9 @@ class LogsScreen(Screen[None]):
     def reset(self, lines: Iterable[str], source: str = "") -> None:
         """Replace everything (a new run started, or the log was read from disk)."""
         self.source = source
+        if not self._view_ready:
+            self._initial = list(lines)[-self.max_lines :]
+            return
         self.held.clear()
         self.view.clear()
         self.view.write_lines(list(lines)[-self.max_lines :])

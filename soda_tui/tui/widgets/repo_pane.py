@@ -79,6 +79,7 @@ class RepoPane(Widget, can_focus=True):
         self.repo = repo
         self.border_title = repo
         self._state = PaneState(repo)
+        self._clock_text: str | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="pane-head"):
@@ -118,8 +119,11 @@ class RepoPane(Widget, can_focus=True):
         self.tick(now)
 
     def tick(self, now: datetime) -> None:
-        """Update the clock line only (called every second)."""
-        self.query_one(".clock", Label).update(elapsed_text(self._state, now))
+        """Update the clock line only (called every second); an unchanged text draws nothing."""
+        text = elapsed_text(self._state, now)
+        if text != self._clock_text:
+            self._clock_text = text
+            self.query_one(".clock", Label).update(text)
 
     def write_lines(self, lines: Iterable[str]) -> None:
         """Append agent output to the tail."""
