@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import platform
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Iterator
 
 from soda_tui.core.models import RepoName
 from soda_tui.localhub import LocalHub
@@ -38,27 +38,42 @@ def bench_hub(**options: object) -> Iterator[LocalHub]:
             hub.stop()
 
 
-def seed(hub: LocalHub, repo: str, *, queued: int = 0, files: dict[str, str] | None = None) -> RepoName:
+def seed(
+    hub: LocalHub, repo: str, *, queued: int = 0, files: dict[str, str] | None = None
+) -> RepoName:
     """A repository with the protocol labels and `queued` ready issues."""
     name = RepoName.parse(repo)
     hub.state.create_repository(name.owner, name.name, files=files or {"README.md": "# bench\n"})
     for label, (color, _description) in LABELS.items():
         hub.state.ensure_label(name.owner, name.name, label, color)
     if queued:
-        hub.state.create_issues_bulk(name.owner, name.name,
-                                     [{"title": f"Task {i}", "labels": ["route:ready"]} for i in range(queued)])
+        hub.state.create_issues_bulk(
+            name.owner,
+            name.name,
+            [{"title": f"Task {i}", "labels": ["route:ready"]} for i in range(queued)],
+        )
     return name
 
 
 def open_session(hub: LocalHub, repos: list[str], root: Path, *, extra: str = "") -> Session:
     """A Session over `hub` for `repos`, the demo agent in fast mode, checks not required."""
-    lines = ["[github]", f'api_url = "{hub.graphql_url}"', f'token_env = "{TOKEN_ENV}"', "",
-             "[defaults]", 'agent = { preset = "demo", env = { SODA_DEMO_FAST = "1" } }',
-             "allow_no_checks = true", extra, ""]
+    lines = [
+        "[github]",
+        f'api_url = "{hub.graphql_url}"',
+        f'token_env = "{TOKEN_ENV}"',
+        "",
+        "[defaults]",
+        'agent = { preset = "demo", env = { SODA_DEMO_FAST = "1" } }',
+        "allow_no_checks = true",
+        extra,
+        "",
+    ]
     for repo in repos:
         lines += ["[[repos]]", f'name = "{repo}"', ""]
     import tomllib
 
     config = parse_config(tomllib.loads("\n".join(lines)), source="benchmark")
     environ = {"PATH": os.environ.get("PATH", ""), TOKEN_ENV: TOKEN, "HOME": str(root)}
-    return Session.open(root / "config.toml", environ=environ, paths=Paths.under(root / "soda"), config=config)
+    return Session.open(
+        root / "config.toml", environ=environ, paths=Paths.under(root / "soda"), config=config
+    )

@@ -26,10 +26,10 @@ FLOOR = {"peek": 1, "pop": 2, "bottle": 3, "land": 3, "status": 1}
 class Meter:
     """Requests and points spent between two readings of a client."""
 
-    def __init__(self, session) -> None:  # noqa: ANN001
+    def __init__(self, session) -> None:
         self.session = session
 
-    async def measure(self, name: str, scale: str, action, latency_ms: int) -> None:  # noqa: ANN001
+    async def measure(self, name: str, scale: str, action, latency_ms: int) -> None:
         client = self.session.client
         requests, points = client.request_count, client.budget.points_used
         started = time.perf_counter()
@@ -37,8 +37,10 @@ class Meter:
         wall = time.perf_counter() - started
         used = client.request_count - requests
         floor = FLOOR[name] * latency_ms / 1000
-        print(f"{name:7} {scale:>22} {used:9d} {client.budget.points_used - points:7d} "
-              f"{wall * 1000:9.0f} {floor * 1000:9.0f} {wall / floor if floor else 0:6.2f}")
+        print(
+            f"{name:7} {scale:>22} {used:9d} {client.budget.points_used - points:7d} "
+            f"{wall * 1000:9.0f} {floor * 1000:9.0f} {wall / floor if floor else 0:6.2f}"
+        )
 
 
 async def one_repo(queued: int, latency_ms: int) -> None:
@@ -66,8 +68,12 @@ async def many_repos(count: int, latency_ms: int) -> None:
         session = open_session(hub, names, Path(root))
         hub.faults.update(latency_ms=latency_ms)
         try:
-            await Meter(session).measure("status", f"{count} repositories",
-                                         lambda: fetch_board(session.client, session.repo_names()), latency_ms)
+            await Meter(session).measure(
+                "status",
+                f"{count} repositories",
+                lambda: fetch_board(session.client, session.repo_names()),
+                latency_ms,
+            )
         finally:
             await session.aclose()
 
@@ -79,7 +85,9 @@ def main() -> None:
     parser.add_argument("--repos", default="1,5,20")
     args = parser.parse_args()
     print(f"# loop requests against localhub, {args.latency_ms} ms injected latency; {machine()}")
-    print(f"{'action':7} {'scale':>22} {'requests':>9} {'points':>7} {'wall ms':>9} {'floor ms':>9} {'ratio':>6}")
+    print(
+        f"{'action':7} {'scale':>22} {'requests':>9} {'points':>7} {'wall ms':>9} {'floor ms':>9} {'ratio':>6}"
+    )
     for queued in (int(x) for x in args.queued.split(",")):
         asyncio.run(one_repo(queued, args.latency_ms))
     for count in (int(x) for x in args.repos.split(",")):

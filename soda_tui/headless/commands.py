@@ -7,8 +7,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from soda_tui.agents.journal import JournalError
+from soda_tui.agents.presets import AgentConfigError
 from soda_tui.git.errors import GitError
 from soda_tui.github.errors import BadCredentials, GitHubError, MissingToken, NotFound
+from soda_tui.headless.crashlog import unexpected_message, write_crash_log
 from soda_tui.headless.output import emit, emit_error, emit_json
 from soda_tui.headless.progress import StderrProgress
 from soda_tui.loop.context import RepoContext
@@ -27,8 +30,11 @@ def exit_code_for(error: BaseException) -> Exit:
     """Map a typed failure to PRODUCT.md's exit codes."""
     if isinstance(error, ActionRefused):
         return error.exit_code
-    if isinstance(error, ConfigError | UnknownRepo | MissingToken | BadCredentials | NotFound):
+    if isinstance(error, ConfigError | UnknownRepo | MissingToken | BadCredentials | NotFound
+                  | AgentConfigError):
         return Exit.USAGE
+    if isinstance(error, JournalError):
+        return Exit.FAILURE
     return Exit.FAILURE
 
 
@@ -42,7 +48,8 @@ async def _with_session(
         session = Session.open(_config_arg(args))
         session.progress = progress
         return await body(session)
-    except (ActionRefused, ConfigError, UnknownRepo, GitHubError, GitError) as error:
+    except (ActionRefused, ConfigError, UnknownRepo, GitHubError, GitError, JournalError,
+            AgentConfigError) as error:
         message = error.message if isinstance(error, ActionRefused) else str(error)
         if isinstance(error, ActionRefused) and error.exit_code == Exit.NOTHING:
             result = ActionResult(
@@ -50,6 +57,11 @@ async def _with_session(
             )
             return emit(result, as_json=as_json)
         return emit_error(message, exit_code_for(error), as_json=as_json, command=command)
+    except Exception as error:  # never a traceback to the user
+        state_dir = session.paths.state_dir if session is not None else None
+        log_path = write_crash_log(error, state_dir)
+        return emit_error(unexpected_message(error, log_path), Exit.FAILURE, as_json=as_json,
+                          command=command)
     finally:
         progress.close()
         if session is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from soda_tui.agents.events import AgentEvent
 from soda_tui.core.models import Issue, RepoName
 from soda_tui.loop.parking import unpark
 from soda_tui.tui.commands import ACTION_TITLES
@@ -40,7 +41,8 @@ class RepoActionsMixin:
             self.push_screen(
                 ConfirmScreen(
                     "Cancel the agent?",
-                    f"Stop the agent running in {repo}? Its commits so far are kept on the branch.",
+                    f"Stop the agent running in {repo}? The issue stays claimed, so you can "
+                    "run it again or recover it.",
                     yes="Stop it",
                 ),
                 lambda yes: self._cancel_agent(repo) if yes else None,
@@ -84,11 +86,12 @@ class RepoActionsMixin:
             note=f"{action} started",
         )
         self.runner_boxes[repo].clear()
-        on_event = lambda event: self._report_agent_event(repo, event)  # noqa: E731
-        self._start(
-            Job("action", repo, action),
-            run_action(self.contexts[repo], action, issue, on_event, self.runner_boxes[repo]),
-        )
+
+        def on_event(event: AgentEvent) -> None:
+            self._report_agent_event(repo, event)
+
+        work = run_action(self.contexts[repo], action, issue, on_event, self.runner_boxes[repo])
+        self._start(Job("action", repo, action), work)
 
     def start_tick(self: SodaApp, repo: str) -> None:
         """Let the repository's autopilot take its steps on the last board."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from soda_tui.agents.events import (
     AgentEvent,
@@ -105,7 +105,7 @@ class CoreReportsMixin:
         if output.lines or output.pending or self.states[tail.repo].agent_running:
             return
         if tail.path is None:
-            screen: Any = self.screen
+            screen = self.screen
             if isinstance(screen, LogsScreen) and screen.repo == tail.repo:
                 screen.reset([], "no run yet")
             return

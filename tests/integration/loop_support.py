@@ -78,8 +78,9 @@ class LoopWorld:
         return outcome.body["data"]
 
 
-def seed_repo(hub: LocalHub, repo: str, *, ci: str | None = PASSING_CI,
-              files: dict[str, str] | None = None) -> RepoName:
+def seed_repo(
+    hub: LocalHub, repo: str, *, ci: str | None = PASSING_CI, files: dict[str, str] | None = None
+) -> RepoName:
     """Create a repository with the protocol labels and (optionally) a `.localhub/ci` script."""
     name = RepoName.parse(repo)
     content = {"README.md": f"# {name.name}\n", **(files or {})}
@@ -91,23 +92,41 @@ def seed_repo(hub: LocalHub, repo: str, *, ci: str | None = PASSING_CI,
     return name
 
 
-def config_text(api_url: str, repos: list[str], *, agent: str = "demo", extra_defaults: str = "",
-                repo_extra: str = "") -> str:
+def config_text(
+    api_url: str,
+    repos: list[str],
+    *,
+    agent: str = "demo",
+    extra_defaults: str = "",
+    repo_extra: str = "",
+) -> str:
     """A config file's text for tests."""
-    lines = ["[github]", f'api_url = "{api_url}"', f'token_env = "{TOKEN_ENV}"', "",
-             "[defaults]", f"agent = {agent}" if agent.startswith("{") else f'agent = "{agent}"',
-             "poll_seconds = 5", extra_defaults, ""]
+    lines = [
+        "[github]",
+        f'api_url = "{api_url}"',
+        f'token_env = "{TOKEN_ENV}"',
+        "",
+        "[defaults]",
+        f"agent = {agent}" if agent.startswith("{") else f'agent = "{agent}"',
+        "poll_seconds = 5",
+        extra_defaults,
+        "",
+    ]
     for repo in repos:
         lines += ["[[repos]]", f'name = "{repo}"', repo_extra, ""]
     return "\n".join(lines)
 
 
-def open_world(hub: LocalHub, token: str, tmp_path: Path, repos: list[str], **config: Any) -> LoopWorld:
+def open_world(
+    hub: LocalHub, token: str, tmp_path: Path, repos: list[str], **config: Any
+) -> LoopWorld:
     """Write a config for `repos` and open a Session on it with the token in TOKEN_ENV."""
     config_file = tmp_path / "config.toml"
     config_file.write_text(config_text(hub.graphql_url, repos, **config), encoding="utf-8")
     paths = Paths.under(tmp_path / "soda")
     environ = {"PATH": os.environ.get("PATH", ""), TOKEN_ENV: token, "HOME": str(tmp_path)}
-    loaded = parse_config(__import__("tomllib").loads(config_file.read_text()), source=str(config_file))
+    loaded = parse_config(
+        __import__("tomllib").loads(config_file.read_text()), source=str(config_file)
+    )
     session = Session.open(config_file, environ=environ, paths=paths, config=loaded)
     return LoopWorld(hub, session, paths, token, RepoName.parse(repos[0]))

@@ -17,18 +17,36 @@ FAST_DEMO = '{ preset = "demo", env = { SODA_DEMO_FAST = "1" } }'
 
 
 def soda(args: list[str], *, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "soda_tui", *args], capture_output=True,
-                          text=True, env=env, cwd=cwd, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "soda_tui", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture
 def cli_env(tmp_path: Path) -> dict[str, str]:
     home = tmp_path / "home"
     home.mkdir()
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("GH_TOKEN", "GITHUB_TOKEN", "SODA_CONFIG", "SODA_HOME")}
-    env.update({"HOME": str(home), "SODA_HOME": str(tmp_path / "soda"), "XDG_CONFIG_HOME": str(home / ".config"),
-                "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "PATH": os.environ["PATH"]})
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("GH_TOKEN", "GITHUB_TOKEN", "SODA_CONFIG", "SODA_HOME")
+    }
+    env.update(
+        {
+            "HOME": str(home),
+            "SODA_HOME": str(tmp_path / "soda"),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "PATH": os.environ["PATH"],
+        }
+    )
     return env
 
 
@@ -36,7 +54,9 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 def configured(localhub: LocalHub, hub_token: str, tmp_path: Path, cli_env: dict[str, str]):
     seed_repo(localhub, "acme/cli")
     config = tmp_path / "config.toml"
-    config.write_text(config_text(localhub.graphql_url, ["acme/cli"], agent=FAST_DEMO), encoding="utf-8")
+    config.write_text(
+        config_text(localhub.graphql_url, ["acme/cli"], agent=FAST_DEMO), encoding="utf-8"
+    )
     env = {**cli_env, TOKEN_ENV: hub_token, "SODA_CONFIG": str(config)}
     return env, config
 
@@ -103,7 +123,9 @@ def test_malformed_and_mistyped_config(cli_env: dict[str, str], tmp_path: Path) 
 
     mistyped = tmp_path / "mistyped.toml"
     mistyped.write_text('[defaults]\nmerge_method = "fast-forward"\n', encoding="utf-8")
-    result = soda(["status", "--config", str(mistyped)], env={**cli_env, TOKEN_ENV: "x"}, cwd=tmp_path)
+    result = soda(
+        ["status", "--config", str(mistyped)], env={**cli_env, TOKEN_ENV: "x"}, cwd=tmp_path
+    )
     assert result.returncode == 2
     assert "merge_method" in result.stderr and "Traceback" not in result.stderr
 
@@ -115,7 +137,9 @@ def test_unknown_repository(configured, tmp_path: Path) -> None:
     assert "nobody/nothing" in _one_line(result.stderr)
 
 
-def test_repository_missing_on_github(localhub: LocalHub, hub_token: str, cli_env, tmp_path: Path) -> None:
+def test_repository_missing_on_github(
+    localhub: LocalHub, hub_token: str, cli_env, tmp_path: Path
+) -> None:
     config = tmp_path / "gone.toml"
     config.write_text(config_text(localhub.graphql_url, ["acme/gone"]), encoding="utf-8")
     env = {**cli_env, TOKEN_ENV: hub_token}
@@ -124,13 +148,19 @@ def test_repository_missing_on_github(localhub: LocalHub, hub_token: str, cli_en
     assert "acme/gone" in _one_line(result.stderr)
 
 
-def test_agent_command_not_found_keeps_the_claim(localhub: LocalHub, hub_token: str, cli_env,
-                                                 tmp_path: Path) -> None:
+def test_agent_command_not_found_keeps_the_claim(
+    localhub: LocalHub, hub_token: str, cli_env, tmp_path: Path
+) -> None:
     seed_repo(localhub, "acme/noagent")
     config = tmp_path / "noagent.toml"
-    config.write_text(config_text(localhub.graphql_url, ["acme/noagent"],
-                                  agent='{ command = ["no-such-agent-xyz", "{prompt_file}"] }'),
-                      encoding="utf-8")
+    config.write_text(
+        config_text(
+            localhub.graphql_url,
+            ["acme/noagent"],
+            agent='{ command = ["no-such-agent-xyz", "{prompt_file}"] }',
+        ),
+        encoding="utf-8",
+    )
     env = {**cli_env, TOKEN_ENV: hub_token, "SODA_CONFIG": str(config)}
     number = localhub.state.create_issue("acme", "noagent", "Do it", labels=["route:ready"])
     assert soda(["pop"], env=env, cwd=tmp_path).returncode == 0
@@ -138,19 +168,25 @@ def test_agent_command_not_found_keeps_the_claim(localhub: LocalHub, hub_token: 
     assert result.returncode == 2
     assert "no-such-agent-xyz" in _one_line(result.stderr)
     issue = localhub.state.execute_graphql(
-        "query($n: Int!) { repository(owner: \"acme\", name: \"noagent\") { issue(number: $n) {"
+        'query($n: Int!) { repository(owner: "acme", name: "noagent") { issue(number: $n) {'
         " labels(first: 10) { nodes { name } } comments(first: 5) { totalCount } } } }",
-        {"n": number}, None, "soda-dev").body["data"]["repository"]["issue"]
+        {"n": number},
+        None,
+        "soda-dev",
+    ).body["data"]["repository"]["issue"]
     assert [n["name"] for n in issue["labels"]["nodes"]] == ["agent001"]
     assert issue["comments"]["totalCount"] == 0
 
 
-def test_init_creates_labels_and_adds_the_repo(localhub: LocalHub, hub_token: str, cli_env,
-                                               tmp_path: Path) -> None:
+def test_init_creates_labels_and_adds_the_repo(
+    localhub: LocalHub, hub_token: str, cli_env, tmp_path: Path
+) -> None:
     localhub.state.create_repository("acme", "fresh")
     config = tmp_path / "init.toml"
-    config.write_text(f'# my settings\n[github]\napi_url = "{localhub.graphql_url}"\n'
-                      f'token_env = "{TOKEN_ENV}"\n', encoding="utf-8")
+    config.write_text(
+        f'# my settings\n[github]\napi_url = "{localhub.graphql_url}"\ntoken_env = "{TOKEN_ENV}"\n',
+        encoding="utf-8",
+    )
     env = {**cli_env, TOKEN_ENV: hub_token}
     first = soda(["init", "acme/fresh", "--config", str(config), "--json"], env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr

@@ -26,8 +26,9 @@ async def test_an_agent_that_hangs_is_stopped_and_the_issue_blocked(
 ) -> None:
     seed_repo(localhub, "acme/hang")
     world = open_world(localhub, hub_token, tmp_path, ["acme/hang"], agent=FAST_DEMO)
-    number = localhub.state.create_issue("acme", "hang", "Never ends", body="soda-demo: hang",
-                                         labels=["route:ready"])
+    number = localhub.state.create_issue(
+        "acme", "hang", "Never ends", body="soda-demo: hang", labels=["route:ready"]
+    )
     # The fake clock makes the 60-minute timeout pass at once; the process is real.
     ctx = dataclasses.replace(world.ctx(), clock=FakeClock())
     try:
@@ -46,8 +47,9 @@ async def test_an_agent_that_prints_megabytes_still_lands_its_work(
 ) -> None:
     seed_repo(localhub, "acme/loud")
     world = open_world(localhub, hub_token, tmp_path, ["acme/loud"], agent=FAST_DEMO)
-    localhub.state.create_issue("acme", "loud", "Chatty", body="soda-demo: flood 200000",
-                                labels=["route:ready"])
+    localhub.state.create_issue(
+        "acme", "loud", "Chatty", body="soda-demo: flood 200000", labels=["route:ready"]
+    )
     ctx = world.ctx()
     seen: list[object] = []
     try:
@@ -67,12 +69,22 @@ async def test_autopilot_works_through_two_repositories(
 ) -> None:
     seed_repo(localhub, "team/one")
     seed_repo(localhub, "team/two", ci=None)
-    world = open_world(localhub, hub_token, tmp_path, ["team/one", "team/two"], agent=FAST_DEMO,
-                       repo_extra="allow_no_checks = true")
+    world = open_world(
+        localhub,
+        hub_token,
+        tmp_path,
+        ["team/one", "team/two"],
+        agent=FAST_DEMO,
+        repo_extra="allow_no_checks = true",
+    )
     issues = {
-        "team/one": [localhub.state.create_issue("team", "one", f"Task {i}", labels=["route:ready"])
-                     for i in range(2)],
-        "team/two": [localhub.state.create_issue("team", "two", "Only task", labels=["route:ready"])],
+        "team/one": [
+            localhub.state.create_issue("team", "one", f"Task {i}", labels=["route:ready"])
+            for i in range(2)
+        ],
+        "team/two": [
+            localhub.state.create_issue("team", "two", "Only task", labels=["route:ready"])
+        ],
     }
     updates: list[WorkerUpdate] = []
     autopilot = Autopilot(world.session, world.session.repo_names(), updates.append)
@@ -80,13 +92,21 @@ async def test_autopilot_works_through_two_repositories(
         for _tick in range(12):
             await autopilot.tick()
             assert localhub.ci.wait_idle(60)
-            if all(world.issue(n, world.ctx(repo).repo)["state"] == "CLOSED"
-                   for repo, numbers in issues.items() for n in numbers):
+            if all(
+                world.issue(n, world.ctx(repo).repo)["state"] == "CLOSED"
+                for repo, numbers in issues.items()
+                for n in numbers
+            ):
                 break
         for repo, numbers in issues.items():
             for number in numbers:
-                assert world.issue(number, world.ctx(repo).repo)["state"] == "CLOSED", (repo, number)
-        assert not [u for u in updates if u.kind == "error"], [u.message for u in updates if u.kind == "error"]
+                assert world.issue(number, world.ctx(repo).repo)["state"] == "CLOSED", (
+                    repo,
+                    number,
+                )
+        assert not [u for u in updates if u.kind == "error"], [
+            u.message for u in updates if u.kind == "error"
+        ]
         assert any("landed" in u.message for u in updates if u.repo == "team/two")
     finally:
         await world.session.aclose()
@@ -108,17 +128,28 @@ def test_worker_stops_on_sigterm_and_carries_on_after_restart(
     )
     script.chmod(0o755)
     config = tmp_path / "worker.toml"
-    config.write_text(config_text(localhub.graphql_url, ["acme/server"], agent=f'{{ command = ["{script}"] }}'),
-                      encoding="utf-8")
-    env = {**os.environ, TOKEN_ENV: hub_token, "SODA_CONFIG": str(config),
-           "SODA_HOME": str(tmp_path / "soda")}
+    config.write_text(
+        config_text(localhub.graphql_url, ["acme/server"], agent=f'{{ command = ["{script}"] }}'),
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        TOKEN_ENV: hub_token,
+        "SODA_CONFIG": str(config),
+        "SODA_HOME": str(tmp_path / "soda"),
+    }
     env.pop("GH_TOKEN", None)
     env.pop("GITHUB_TOKEN", None)
     number = localhub.state.create_issue("acme", "server", "Serve", labels=["route:ready"])
     (tmp_path / "observer").mkdir()
     world = open_world(localhub, hub_token, tmp_path / "observer", ["acme/server"])
-    worker = subprocess.Popen([sys.executable, "-m", "soda_tui", "worker"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "soda_tui", "worker"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while "agent001" not in world.issue(number)["labels"]:
@@ -126,18 +157,30 @@ def test_worker_stops_on_sigterm_and_carries_on_after_restart(
             assert worker.poll() is None, worker.communicate()
             time.sleep(0.1)
         worker.send_signal(signal.SIGTERM)
-        stdout, stderr = worker.communicate(timeout=60)
+        _stdout, stderr = worker.communicate(timeout=60)
         assert worker.returncode == 0, stderr
         assert "stopping" in stderr
         assert world.issue(number)["labels"] == {"agent001"}  # still ours, nothing lost
 
         gate.unlink()  # the agent can finish now
-        again = subprocess.run([sys.executable, "-m", "soda_tui", "worker", "--ticks", "3"], env=env,
-                               capture_output=True, text=True, timeout=120, check=False)
+        again = subprocess.run(
+            [sys.executable, "-m", "soda_tui", "worker", "--ticks", "3"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert again.returncode == 0, again.stderr
         assert localhub.ci.wait_idle(60)
-        final = subprocess.run([sys.executable, "-m", "soda_tui", "worker", "--ticks", "1"], env=env,
-                               capture_output=True, text=True, timeout=120, check=False)
+        final = subprocess.run(
+            [sys.executable, "-m", "soda_tui", "worker", "--ticks", "1"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert final.returncode == 0, final.stderr
         issue = world.issue(number)
         assert issue["state"] == "CLOSED", (again.stdout, final.stdout)

@@ -30,12 +30,16 @@ async def test_peek_and_pop_cost_at_most_three_requests_with_1000_queued(
 ) -> None:
     seed_repo(localhub, "acme/big", ci=None)
     if top_is_oldest:
-        top = localhub.state.create_issue("acme", "big", "Urgent", labels=["route:ready", "route:priority-high"])
+        top = localhub.state.create_issue(
+            "acme", "big", "Urgent", labels=["route:ready", "route:priority-high"]
+        )
         _bulk(localhub, "acme/big", 999, ["route:ready"])
     else:
         _bulk(localhub, "acme/big", 500, ["route:ready"])
         _bulk(localhub, "acme/big", 499, ["route:ready", "route:priority-low"])
-        top = localhub.state.create_issue("acme", "big", "Urgent", labels=["route:ready", "route:priority-high"])
+        top = localhub.state.create_issue(
+            "acme", "big", "Urgent", labels=["route:ready", "route:priority-high"]
+        )
     world = open_world(localhub, hub_token, tmp_path, ["acme/big"], agent=FAST_DEMO)
     ctx = world.ctx()
     try:
@@ -53,7 +57,9 @@ async def test_peek_and_pop_cost_at_most_three_requests_with_1000_queued(
         await world.session.aclose()
 
 
-async def test_land_costs_at_most_four_requests(localhub: LocalHub, hub_token: str, tmp_path: Path) -> None:
+async def test_land_costs_at_most_four_requests(
+    localhub: LocalHub, hub_token: str, tmp_path: Path
+) -> None:
     seed_repo(localhub, "acme/widgets")
     world = open_world(localhub, hub_token, tmp_path, ["acme/widgets"], agent=FAST_DEMO)
     localhub.state.create_issue("acme", "widgets", "Small change", labels=["route:ready"])

@@ -17,14 +17,26 @@ from soda_tui.loop.run import run
 from tests.integration.loop_support import LoopWorld, open_world, seed_repo
 
 FAST_DEMO = '{ preset = "demo", env = { SODA_DEMO_FAST = "1" } }'
-POP_POINTS = ["pop.before_claim", "pop.after_claim_request", "pop.after_claim", "pop.after_workspace"]
+POP_POINTS = [
+    "pop.before_claim",
+    "pop.after_claim_request",
+    "pop.after_claim",
+    "pop.after_workspace",
+]
 BOTTLE_POINTS = [
-    "bottle.before_push", "bottle.after_push_request", "bottle.after_push",
-    "bottle.after_open_pull_request", "bottle.after_pull_request", "bottle.after_labels_request",
+    "bottle.before_push",
+    "bottle.after_push_request",
+    "bottle.after_push",
+    "bottle.after_open_pull_request",
+    "bottle.after_pull_request",
+    "bottle.after_labels_request",
 ]
 LAND_POINTS = [
-    "land.before_merge", "land.after_merge_request", "land.after_merge",
-    "land.before_finish", "land.after_finish_request",
+    "land.before_merge",
+    "land.after_merge_request",
+    "land.after_merge",
+    "land.before_finish",
+    "land.after_finish_request",
 ]
 BLOCK_POINTS = ["run.after_agent", "block.before_comment", "block.after_comment_request"]
 
@@ -37,7 +49,7 @@ def world(localhub: LocalHub, hub_token: str, tmp_path: Path):
     disarm()
 
 
-async def _crash_then_finish(point: str, action, ctx):  # noqa: ANN001
+async def _crash_then_finish(point: str, action, ctx):
     arm(point)
     with pytest.raises(InjectedCrash):
         await action(ctx)
@@ -95,14 +107,16 @@ async def test_land_resumes_without_a_second_comment(world: LoopWorld, point: st
 
 
 @pytest.mark.parametrize("point", BLOCK_POINTS)
-async def test_blocking_resumes_with_one_comment(localhub: LocalHub, hub_token: str,
-                                                 tmp_path: Path, point: str) -> None:
+async def test_blocking_resumes_with_one_comment(
+    localhub: LocalHub, hub_token: str, tmp_path: Path, point: str
+) -> None:
     script = tmp_path / "fail.sh"
     script.write_text("#!/usr/bin/env bash\necho 'giving up'\nexit 2\n", encoding="utf-8")
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     seed_repo(localhub, "acme/stuck")
-    world = open_world(localhub, hub_token, tmp_path, ["acme/stuck"],
-                       agent=f'{{ command = ["{script}"] }}')
+    world = open_world(
+        localhub, hub_token, tmp_path, ["acme/stuck"], agent=f'{{ command = ["{script}"] }}'
+    )
     number = localhub.state.create_issue("acme", "stuck", "Cannot do", labels=["route:ready"])
     ctx = world.ctx()
     try:

@@ -26,8 +26,9 @@ def world(localhub: LocalHub, hub_token: str, tmp_path: Path):
 
 
 async def test_demo_agent_full_loop_lands_and_cleans_up(world) -> None:
-    number = world.hub.state.create_issue("acme", "widgets", "Add a widget counter",
-                                          body="Count them.", labels=["route:ready"])
+    number = world.hub.state.create_issue(
+        "acme", "widgets", "Add a widget counter", body="Count them.", labels=["route:ready"]
+    )
     ctx = world.ctx()
     try:
         peeked = await peek(ctx)
@@ -64,8 +65,9 @@ async def test_demo_agent_full_loop_lands_and_cleans_up(world) -> None:
         await world.session.aclose()
 
 
-async def test_land_waits_for_failing_ci_and_says_why(localhub: LocalHub, hub_token: str,
-                                                      tmp_path: Path) -> None:
+async def test_land_waits_for_failing_ci_and_says_why(
+    localhub: LocalHub, hub_token: str, tmp_path: Path
+) -> None:
     seed_repo(localhub, "acme/red", ci=FAILING_CI)
     world = open_world(localhub, hub_token, tmp_path, ["acme/red"], agent=FAST_DEMO)
     number = localhub.state.create_issue("acme", "red", "Break things", labels=["route:ready"])
@@ -85,8 +87,9 @@ async def test_land_waits_for_failing_ci_and_says_why(localhub: LocalHub, hub_to
 
 
 async def test_bottle_refused_without_commits(world) -> None:
-    world.hub.state.create_issue("acme", "widgets", "Nothing to do here",
-                                 body="soda-demo: no-commit", labels=["route:ready"])
+    world.hub.state.create_issue(
+        "acme", "widgets", "Nothing to do here", body="soda-demo: no-commit", labels=["route:ready"]
+    )
     ctx = world.ctx()
     try:
         await pop(ctx)
@@ -104,7 +107,7 @@ async def test_failing_custom_agent_blocks_the_issue_and_keeps_its_branch(
     script.write_text(
         "#!/usr/bin/env bash\n"
         'echo "working on issue $SODA_ISSUE_NUMBER in $(pwd)"\n'
-        'echo partial > partial.txt && git add partial.txt\n'
+        "echo partial > partial.txt && git add partial.txt\n"
         'git -c user.name=a -c user.email=a@b commit -qm "partial work"\n'
         'echo "error: cannot finish" >&2\nexit 4\n',
         encoding="utf-8",
@@ -113,7 +116,9 @@ async def test_failing_custom_agent_blocks_the_issue_and_keeps_its_branch(
     seed_repo(localhub, "acme/gadgets")
     agent = f'{{ command = ["{script}", "{{issue_number}}"], timeout_minutes = 1 }}'
     world = open_world(localhub, hub_token, tmp_path, ["acme/gadgets"], agent=agent)
-    number = localhub.state.create_issue("acme", "gadgets", "Impossible task", labels=["route:ready"])
+    number = localhub.state.create_issue(
+        "acme", "gadgets", "Impossible task", labels=["route:ready"]
+    )
     ctx = world.ctx()
     try:
         popped = await pop(ctx)
@@ -131,8 +136,12 @@ async def test_failing_custom_agent_blocks_the_issue_and_keeps_its_branch(
 
 async def test_my_little_soda_repository_works_unchanged(world) -> None:
     state = world.hub.state
-    claimed = state.create_issue("acme", "widgets", "Claimed by MLS", labels=["route:ready", "agent001"])
-    high = state.create_issue("acme", "widgets", "High", labels=["route:ready", "route:priority-high"])
+    claimed = state.create_issue(
+        "acme", "widgets", "Claimed by MLS", labels=["route:ready", "agent001"]
+    )
+    high = state.create_issue(
+        "acme", "widgets", "High", labels=["route:ready", "route:priority-high"]
+    )
     ctx = world.ctx()
     try:
         # MLS's pop leaves agent001 + route:ready: that issue is being worked, so pop refuses.

@@ -15,7 +15,9 @@ async def test_queue_order_and_skips(localhub: LocalHub, hub_token: str, tmp_pat
     create = localhub.state.create_issue
     none_old = create("acme", "q", "No priority, oldest", labels=["route:ready"])
     low = create("acme", "q", "Low", labels=["route:ready", "route:priority-low"])
-    blocked = create("acme", "q", "Blocked", labels=["route:ready", "route:blocked", "route:priority-very-high"])
+    blocked = create(
+        "acme", "q", "Blocked", labels=["route:ready", "route:blocked", "route:priority-very-high"]
+    )
     human = create("acme", "q", "Human", labels=["route:ready", "human-only", "route:unblocker"])
     human_mls = create("acme", "q", "Human MLS", labels=["route:ready", "route:human-only"])
     medium = create("acme", "q", "Medium", labels=["route:ready", "route:priority-medium"])
@@ -50,7 +52,7 @@ async def test_queue_order_and_skips(localhub: LocalHub, hub_token: str, tmp_pat
 
 def _issue_id(world, number: int) -> str:
     data = world.graphql(
-        "query($i: Int!) { repository(owner: \"acme\", name: \"q\") { issue(number: $i) { id } } }",
+        'query($i: Int!) { repository(owner: "acme", name: "q") { issue(number: $i) { id } } }',
         {"i": number},
     )
     return data["repository"]["issue"]["id"]

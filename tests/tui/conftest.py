@@ -38,7 +38,12 @@ def scene_session(tmp_path: Path) -> Iterator[Callable[[int], Session]]:
 def hub_world(localhub: Any, hub_token: str, tmp_path: Path) -> Callable[..., HubWorld]:
     """`hub_world({"acme/api": [issue titles]}, **defaults)`: seed localhub and open a session."""
 
-    def make(repos: dict[str, list[tuple[str, str, tuple[str, ...]]]], **defaults: Any) -> HubWorld:
+    def make(
+        repos: dict[str, list[tuple[str, str, tuple[str, ...]]]],
+        *,
+        token: str | None = None,
+        **defaults: Any,
+    ) -> HubWorld:
         names = []
         for full, issues in repos.items():
             name = RepoName.parse(full)
@@ -65,7 +70,11 @@ def hub_world(localhub: Any, hub_token: str, tmp_path: Path) -> Callable[..., Hu
             }
         )
         paths = Paths.under(tmp_path / "soda")
-        environ = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), TOKEN_ENV: hub_token}
+        environ = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(tmp_path),
+            TOKEN_ENV: token or hub_token,
+        }
         session = Session.open(
             tmp_path / "config.toml", environ=environ, paths=paths, config=config
         )

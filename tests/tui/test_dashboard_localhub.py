@@ -192,3 +192,100 @@ async def test_autopilot_takes_an_issue_from_queue_to_landed(
             assert app.states[str(repo)].error is None
     finally:
         await world.session.aclose()
+
+
+async def test_cancel_stops_a_hanging_agent_after_asking(
+    hub_world: Callable[..., HubWorld],
+) -> None:
+    world = hub_world({"acme/api": [("Think forever", "soda-demo: hang", READY)]})
+    repo = world.repos[0]
+    name = str(repo)
+    app = create_app(world.session)
+    try:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await wait_until(
+                pilot, lambda: app.states[name].board is not None, what="the first refresh"
+            )
+            await pilot.press("c")  # nothing runs yet: the key says so
+            assert notes(app)[-1] == "Cancel: not now: no agent is running in acme/api"
+            await pilot.press("p")
+            await wait_until(pilot, idle_after(app, name, "popped"), what="the pop")
+            await pilot.press("r")
+            await wait_until(
+                pilot,
+                lambda: app.states[name].agent_running,
+                timeout=120,
+                what="the agent to start",
+            )
+            await pilot.press("c")
+            await wait_until(
+                pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question"
+            )
+            await pilot.press("y")
+            await wait_until(
+                pilot, lambda: not app.states[name].busy, timeout=120, what="the run to stop"
+            )
+            assert not app.states[name].agent_running
+            assert "the agent was cancelled" in app.states[name].note
+            assert "agent001" in world.issue(repo, 1)["labels"]  # still claimed: run it again
+            assert app.refusal("run", name) is None
+            assert any(
+                line.startswith("[soda] run ended: cancelled") for line in app.outputs[name].lines
+            )
+    finally:
+        await world.session.aclose()
+
+
+async def test_a_rate_limit_shows_then_clears_and_the_dashboard_lives_on(
+    hub_world: Callable[..., HubWorld],
+) -> None:
+    world = hub_world({"acme/api": [("Return 404 for unknown routes", "", READY)]})
+    app = create_app(world.session)
+    try:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await wait_until(
+                pilot, lambda: app.states["acme/api"].board is not None, what="the first refresh"
+            )
+            budget = str(app.dashboard.query_one("#budget").render())
+            assert budget.startswith("GitHub ") and " left · resets " in budget
+
+            world.hub.faults.update(rate_limited=True)
+            await pilot.press("ctrl+r")
+            await wait_until(
+                pilot,
+                lambda: "rate limit" in (app.refresh_problem or ""),
+                what="the rate limit to show",
+            )
+            assert any(note.startswith("GitHub: ") and "rate limit" in note for note in notes(app))
+            assert "rate limit" in str(app.dashboard.query_one("#problem").render())
+
+            world.hub.faults.clear()
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: app.refresh_problem is None, what="the recovery")
+            assert str(app.dashboard.query_one("#problem").render()) == ""
+            assert app.states["acme/api"].board is not None
+    finally:
+        await world.session.aclose()
+
+
+async def test_a_bad_token_is_shown_and_keys_say_why_they_wait(
+    hub_world: Callable[..., HubWorld],
+) -> None:
+    world = hub_world(
+        {"acme/api": [("Return 404 for unknown routes", "", READY)]}, token="not-the-hub-token"
+    )
+    app = create_app(world.session)
+    try:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await wait_until(pilot, lambda: app.refresh_problem is not None, what="the refusal")
+            assert "rejected the token" in (app.refresh_problem or "")
+            assert "not-the-hub-token" not in (app.refresh_problem or "")
+            assert any("rejected the token" in note for note in notes(app))
+            await pilot.press("p")
+            assert notes(app)[-1] == (
+                "Pop: not now: acme/api has not been read from GitHub yet: "
+                "wait for the first refresh"
+            )
+            assert app.is_running
+    finally:
+        await world.session.aclose()
