@@ -86,6 +86,12 @@ class RateLimiter:
             window.used += cost
             return self._snapshot(window)
 
+    def reset(self, logins: Iterable[str]) -> None:
+        """Give each login a full budget in a fresh window (as if its reset time had come)."""
+        with self._lock:
+            for login in logins:
+                self._windows.pop(login.lower(), None)
+
     def exhaust(self, logins: Iterable[str]) -> None:
         """Use up the budget of each login until its window resets."""
         with self._lock:

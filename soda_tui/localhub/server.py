@@ -57,6 +57,7 @@ class LocalHub:
         self._requested_port = port
         self._rate_limit = rate_limit
         self._faults = faults if faults is not None else Faults()
+        self._exhausted_by_fault: set[str] = set()
         self._ci_enabled = ci
         self._ci_timeout_seconds = ci_timeout_seconds
         self._state: LocalHubState | None = None
@@ -281,6 +282,11 @@ class LocalHub:
             operation_name = None
         if self._faults.rate_limited_for(request.path, "graphql"):
             state.exhaust_rate_limit(login)
+            self._exhausted_by_fault.add(login)
+        elif login in self._exhausted_by_fault:
+            # The fault is off again: its exhaustion ends, as if the reset time had come.
+            self._exhausted_by_fault.discard(login)
+            state.reset_rate_limit(login)
         outcome = state.execute_graphql(query, variables, operation_name, login)
         headers = [*rate_headers(outcome.rate), ("x-github-request-id", request_id())]
         return json_response(200, outcome.body, headers)

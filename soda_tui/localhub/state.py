@@ -139,6 +139,10 @@ class LocalHubState:
         """Change the hourly points of every login."""
         self._limiter.set_limit(limit)
 
+    def reset_rate_limit(self, login: str) -> None:
+        """Give `login` a full budget now (the fault injector's way of letting the reset come)."""
+        self._limiter.reset([login])
+
     def exhaust_rate_limit(self, login: str | None = None) -> None:
         """Use up the budget of `login` (or of every user) until its window resets."""
         if login is not None:

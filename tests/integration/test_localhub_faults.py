@@ -164,3 +164,21 @@ def test_admin_endpoint_changes_faults_at_run_time(
     assert "between 0 and 1" in rejected.json()["message"]
     assert client.post(admin, json={"no_such_fault": 1}).status_code == 422
     assert localhub.faults.as_dict()["drop_rate"] == 0.0
+
+
+def test_switching_the_rate_limit_fault_off_restores_the_budget(localhub, hub_token) -> None:
+    """The forced exhaustion lasts while the fault is on; off again, the next query is answered."""
+    import httpx
+
+    def ask() -> httpx.Response:
+        return httpx.post(localhub.graphql_url, json={"query": "{ viewer { login } }"},
+                          headers={"Authorization": f"bearer {hub_token}"}, timeout=30)
+
+    localhub.faults.update(rate_limited=True)
+    limited = ask()
+    assert limited.json()["errors"][0]["type"] == "RATE_LIMITED"
+    assert limited.headers["x-ratelimit-remaining"] == "0"
+    localhub.faults.update(rate_limited=False)
+    answered = ask()
+    assert answered.json()["data"]["viewer"]["login"] == "soda-dev"
+    assert int(answered.headers["x-ratelimit-remaining"]) > 0
