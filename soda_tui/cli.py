@@ -122,6 +122,17 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument(
         "--repo", action="append", metavar="OWNER/REPO", help="only these (repeatable)"
     )
+    status.add_argument(
+        "--metrics",
+        action="store_true",
+        help="loop metrics from the local traces and journals (landed, time to land, "
+        "success and blocked rates, run durations, GitHub requests); no GitHub request",
+    )
+
+    # recovery, sync, doctor
+    from soda_tui.headless.recovery_commands import add_recovery_commands
+
+    add_recovery_commands(add, _common)
 
     worker = add(
         "worker",
@@ -159,8 +170,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = _resolve("soda_tui.tui.launch:run_dashboard")
     else:
         handler = _resolve(args.handler)
+    from soda_tui.telemetry.entry import traced_cli
+
     try:
-        return int(handler(args) or 0)
+        # Tracing is set up here only (domain code uses the OpenTelemetry API) and shut down
+        # within about two seconds when the command ends, whatever the collector does.
+        with traced_cli(args.command, getattr(args, "config", None)) as note_exit:
+            return note_exit(int(handler(args) or 0))
     except KeyboardInterrupt:
         sys.stderr.write("soda-tui: interrupted\n")
         return 130

@@ -43,6 +43,7 @@ from soda_tui.git.history import (
 from soda_tui.git.progress import ProgressCallback, ProgressRelay
 from soda_tui.git.remote import Remote
 from soda_tui.git.snapshot import changed_paths
+from soda_tui.telemetry.http_spans import traced_git
 
 # Where preserve_local_work and stash_uncommitted keep work (re-exported for callers).
 PRESERVED_PREFIX = keeping.PRESERVED_PREFIX
@@ -80,6 +81,7 @@ class Workspace:
         """Whether a clone is present at the path (healthy or not)."""
         return (self.path / ".git").exists()
 
+    @traced_git("ensure clone")
     def ensure_clone(self, progress: ProgressCallback | None = None) -> bool:
         """Clone the remote if the workspace is missing, else check it; True when it cloned now."""
         if self.exists():
@@ -190,6 +192,7 @@ class Workspace:
 
     # -- reading -----------------------------------------------------------------------------
 
+    @traced_git("fetch")
     def fetch(self, progress: ProgressCallback | None = None) -> None:
         """Bring branches and tags up to date from the remote (deleted branches are pruned)."""
         with self._open() as repo:
@@ -261,6 +264,7 @@ class Workspace:
         with self._open() as repo:
             return changed_paths(repo)
 
+    @traced_git("ls-remote")
     def remote_refs(self) -> dict[str, str]:
         """Every branch and tag on the remote right now (live), full ref name to oid."""
         return {
@@ -268,6 +272,7 @@ class Workspace:
             for name, oid in self._remote.list_refs().items()
         }
 
+    @traced_git("ls-remote")
     def remote_branch_oid(self, branch: str) -> str | None:
         """Where `branch` is on the remote right now (live), or None when it does not exist."""
         ref = ref_for(HEADS, branch, "branch")
@@ -320,6 +325,7 @@ class Workspace:
 
     # -- changing the remote -------------------------------------------------------------------
 
+    @traced_git("push")
     def push(
         self,
         branch: str,
@@ -345,11 +351,13 @@ class Workspace:
                 relay=ProgressRelay(progress),
             )
 
+    @traced_git("push tag")
     def push_tag(self, tag: str, oid: str, progress: ProgressCallback | None = None) -> None:
         """Create a lightweight tag at `oid` and push it; a no-op if the remote has it there."""
         with self._open() as repo:
             pushing.push_tag(repo, self._remote, tag, oid, ProgressRelay(progress))
 
+    @traced_git("delete branch")
     def delete_remote_branch(self, branch: str, *, expected_remote_oid: str | None = None) -> bool:
         """Delete a remote branch (the caller proved it safe); False when it was already gone."""
         if branch == self._known_default_branch():

@@ -32,6 +32,7 @@ from soda_tui.github.errors import (
 from soda_tui.github.operations import Operation, get_operation
 from soda_tui.github.retry import RetryPolicy
 from soda_tui.github.transport import BearerAuth, Exchange, RecordingTransport, current_exchange
+from soda_tui.telemetry.http_spans import annotate_github_request, traced_github_send
 
 log = logging.getLogger(__name__)
 
@@ -213,6 +214,7 @@ class GitHubClient:
                 )
                 await self._clock.sleep(delay)
 
+    @traced_github_send
     async def _send(
         self,
         operation: Operation,
@@ -301,6 +303,7 @@ class GitHubClient:
                     self._session = cast(AsyncClientSession, session)
         return self._session
 
+    @annotate_github_request
     def _report(self, info: RequestInfo) -> None:
         for listener in list(self._request_listeners):
             try:

@@ -12,7 +12,7 @@ from soda_tui.agents.presets import AgentConfigError
 from soda_tui.git.errors import GitError
 from soda_tui.github.errors import BadCredentials, GitHubError, MissingToken, NotFound
 from soda_tui.headless.crashlog import unexpected_message, write_crash_log
-from soda_tui.headless.output import emit, emit_error, emit_json
+from soda_tui.headless.output import emit, emit_error, emit_json, printable
 from soda_tui.headless.progress import StderrProgress
 from soda_tui.loop.context import RepoContext
 from soda_tui.loop.results import ActionRefused, ActionResult, Exit
@@ -121,8 +121,23 @@ def cmd_land(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """`soda-tui status`: every configured repository in one request."""
+    """`soda-tui status`: every configured repository in one request (`--metrics`: none)."""
     from soda_tui.loop.status import board_line, fetch_board
+
+    if getattr(args, "metrics", False):
+        from soda_tui.telemetry.entry import metrics_for_config
+        from soda_tui.telemetry.views import metrics_lines
+
+        try:
+            report = metrics_for_config(_config_arg(args), repos=args.repo)
+        except ConfigError as error:
+            return emit_error(str(error), Exit.USAGE, as_json=args.json, command="status")
+        if args.json:
+            emit_json({"action": "status", "ok": True, "metrics": report.to_json()})
+        else:
+            for line in metrics_lines(report):
+                print(printable(line))
+        return int(Exit.DONE)
 
     async def body(session: Session) -> int:
         names = session.repo_names()
@@ -151,7 +166,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             )
         else:
             for board in snapshot.boards:
-                print(board_line(board))
+                print(printable(board_line(board)))
             print(f"GitHub budget: {snapshot.remaining}/{snapshot.limit} points left")
         return 0 if all(board.found for board in snapshot.boards) else int(Exit.USAGE)
 

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any, TextIO
 
 from soda_tui.core.secrets import redact
 from soda_tui.loop.results import ActionResult, Exit
+
+# C0 controls (tab excepted), DEL and C1 controls: an issue title must not drive the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters shown as `\\xNN`, so plain output stays one honest line."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def emit(result: ActionResult, *, as_json: bool, out: TextIO | None = None) -> int:
@@ -16,7 +25,7 @@ def emit(result: ActionResult, *, as_json: bool, out: TextIO | None = None) -> i
     if as_json:
         stream.write(redact(json.dumps(result.to_json(), default=str)) + "\n")
     else:
-        stream.write(redact(result.message) + "\n")
+        stream.write(printable(redact(result.message)) + "\n")
     stream.flush()
     return int(result.exit_code)
 
@@ -34,6 +43,6 @@ def emit_error(message: str, exit_code: Exit, *, as_json: bool, command: str) ->
     if as_json:
         emit_json({"action": command, "ok": False, "exit_code": int(exit_code), "error": text})
     else:
-        sys.stderr.write(f"soda-tui {command}: {text}\n")
+        sys.stderr.write(f"soda-tui {command}: {printable(text)}\n")
         sys.stderr.flush()
     return int(exit_code)

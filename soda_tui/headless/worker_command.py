@@ -7,8 +7,9 @@ import asyncio
 import signal
 import sys
 
+from soda_tui.core.secrets import redact
 from soda_tui.headless.commands import _with_session
-from soda_tui.headless.output import emit_json
+from soda_tui.headless.output import emit_json, printable
 from soda_tui.loop.autopilot import Autopilot, WorkerUpdate
 from soda_tui.loop.results import ActionRefused, Exit
 from soda_tui.loop.session import Session
@@ -41,7 +42,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
                 )
             elif update.kind != "board":
                 mark = "" if update.ok else "! "
-                print(f"{update.at:%H:%M:%S} {update.repo}: {mark}{update.message}", flush=True)
+                line = f"{update.at:%H:%M:%S} {update.repo}: {mark}{update.message}"
+                print(printable(redact(line)), flush=True)
 
         autopilot = Autopilot(session, names, show)
         loop = asyncio.get_running_loop()

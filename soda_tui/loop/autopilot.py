@@ -22,6 +22,7 @@ from soda_tui.loop.results import ActionRefused, ActionResult, Exit
 from soda_tui.loop.run import run
 from soda_tui.loop.session import Session
 from soda_tui.loop.status import BoardSnapshot, fetch_board
+from soda_tui.telemetry.spans import traced_step
 
 log = logging.getLogger(__name__)
 MAX_STEPS_PER_TICK = 6
@@ -81,6 +82,7 @@ class RepoWorker:
             allow_no_checks=self.ctx.config.allow_no_checks,
         )
 
+    @traced_step
     async def execute(self, step: Step, stop: asyncio.Event | None = None) -> ActionResult | None:
         """Carry out one step; None for a wait. A stop cancels a running agent, whenever it starts."""
         kind = step.kind if step.kind != StepKind.RESUME else StepKind(step.action or "wait")

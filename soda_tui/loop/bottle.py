@@ -8,6 +8,7 @@ from soda_tui.github.errors import GitHubError, GraphQLError
 from soda_tui.loop.claims import find_working, load_detail
 from soda_tui.loop.context import RepoContext
 from soda_tui.loop.results import ActionRefused, ActionResult, Exit
+from soda_tui.telemetry.spans import traced_action
 
 
 def pull_request_body(number: int, subjects: list[tuple[str, str]]) -> str:
@@ -18,6 +19,7 @@ def pull_request_body(number: int, subjects: list[tuple[str, str]]) -> str:
     return redact("\n".join(lines))
 
 
+@traced_action("bottle")
 async def bottle(ctx: RepoContext, issue_number: int | None = None) -> ActionResult:
     """Bottle the held issue: refuse with no commits ahead; never open a second pull request."""
     journal = ctx.journal()

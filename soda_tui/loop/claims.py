@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from soda_tui.core.models import Issue, PullRequest
-from soda_tui.core.naming import branch_name
+from soda_tui.core.naming import branch_name, issue_number_from_branch
 from soda_tui.loop.context import RepoContext
 from soda_tui.loop.queue import review_query, working_issues, working_query
 from soda_tui.loop.results import ActionRefused, Exit
@@ -53,7 +53,11 @@ async def find_review(ctx: RepoContext, issue_number: int | None) -> int:
 def branch_for(ctx: RepoContext, number: int, title: str) -> str:
     """The agent branch of an issue: the one its pop recorded, else the name its title gives now."""
     recorded = ctx.journal().branch_for_issue(number)
-    return recorded or branch_name(number, title)
+    # A recorded name is trusted only if it is this issue's agent branch: a damaged or edited
+    # journal must not steer git to `..` or an absolute path.
+    if recorded and issue_number_from_branch(recorded) == number:
+        return recorded
+    return branch_name(number, title)
 
 
 async def load_detail(ctx: RepoContext, number: int, branch: str | None = None) -> IssueDetail:

@@ -13,6 +13,7 @@ from soda_tui.core.endpoints import git_remote_url
 from soda_tui.core.models import RepoName
 from soda_tui.core.secrets import Secret
 from soda_tui.git.workspace import Workspace
+from soda_tui.telemetry.http_spans import git_step_span
 
 if TYPE_CHECKING:
     from soda_tui.github.client import GitHubClient
@@ -49,5 +50,6 @@ class RepoContext:
         return Journal(self.paths.journal(str(self.repo)))
 
     async def in_thread(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run blocking git work off the event loop."""
-        return await asyncio.to_thread(function, *args, **kwargs)
+        """Run blocking git work off the event loop (traced as a git step)."""
+        with git_step_span(function, args):
+            return await asyncio.to_thread(function, *args, **kwargs)

@@ -10,6 +10,7 @@ from soda_tui.loop.claims import find_review
 from soda_tui.loop.context import RepoContext
 from soda_tui.loop.gate import judge
 from soda_tui.loop.results import ActionRefused, ActionResult, Exit
+from soda_tui.telemetry.spans import traced_action
 
 METHODS = {"squash": "SQUASH", "merge": "MERGE", "rebase": "REBASE"}
 REMOVED_ON_LAND = (
@@ -57,6 +58,7 @@ async def _check(ctx: RepoContext, number: int) -> tuple[dict, dict, PullRequest
     return repository, issue, pull
 
 
+@traced_action("land")
 async def land(ctx: RepoContext, issue_number: int | None = None) -> ActionResult:
     """Land the issue's pull request when the gate holds (at most 4 requests on the way through)."""
     journal = ctx.journal()

@@ -5,11 +5,13 @@ from __future__ import annotations
 from soda_tui.agents.faultpoints import fault_point
 from soda_tui.agents.journal import Journal, JournalEntry
 from soda_tui.core.models import Issue
-from soda_tui.core.naming import branch_name
+from soda_tui.core.naming import branch_name, issue_number_from_branch
 from soda_tui.github.errors import GraphQLError
 from soda_tui.loop.context import RepoContext
 from soda_tui.loop.queue import peek_variables, rank_candidates, working_issues
 from soda_tui.loop.results import ActionRefused, ActionResult, Exit
+from soda_tui.telemetry import conventions as telemetry
+from soda_tui.telemetry.spans import set_action_attributes, traced_action
 
 
 def _issue_json(issue: Issue) -> dict:
@@ -28,6 +30,7 @@ async def _queue_snapshot(ctx: RepoContext) -> tuple[dict, list[Issue], list[Iss
     return data, rank_candidates(data), working_issues(data)
 
 
+@traced_action("peek")
 async def peek(ctx: RepoContext) -> ActionResult:
     """Show the issue pop would take; change nothing (1 request)."""
     _data, ranked, working = await _queue_snapshot(ctx)
@@ -51,6 +54,7 @@ def _unfinished(journal: Journal) -> JournalEntry | None:
     return entry if entry is not None and not entry.finished else None
 
 
+@traced_action("pop")
 async def pop(ctx: RepoContext, issue_number: int | None = None) -> ActionResult:
     """Claim the next queued issue (or the one asked for), create its branch and workspace."""
     journal = ctx.journal()
@@ -89,6 +93,15 @@ async def pop(ctx: RepoContext, issue_number: int | None = None) -> ActionResult
     ready_label = repository.get("readyLabel")
     default_branch = repository.get("defaultBranchRef") or {}
     branch = branch_name(chosen.number, chosen.title)
+    # Why this issue: its priority and place in the queue, for the trace.
+    set_action_attributes(
+        {
+            telemetry.ISSUE: chosen.number,
+            telemetry.ISSUE_PRIORITY: chosen.priority,
+            telemetry.QUEUE_LENGTH: len(ranked),
+            telemetry.BRANCH: branch,
+        }
+    )
     entry = journal.begin(
         "pop",
         chosen.number,
@@ -139,7 +152,17 @@ def _only_branch_exists(error: GraphQLError) -> bool:
 
 async def _finish_pop(ctx: RepoContext, journal: Journal, entry: JournalEntry) -> ActionResult:
     facts = entry.facts
-    branch = facts["branch"]
+    branch = facts.get("branch")
+    if not isinstance(branch, str) or issue_number_from_branch(branch) != entry.issue_number:
+        # Only a damaged or edited journal gets here; claiming with it would label the issue
+        # and then fail on the branch (or aim git at `..`), so set it aside before any write.
+        journal.finish("invalid")
+        raise ActionRefused(
+            f"the journal's unfinished pop of #{entry.issue_number} names the branch "
+            f"{str(branch)[:80]!r}, which is not that issue's agent branch; it was set aside: "
+            f"run `soda-tui pop --repo {ctx.repo}` again",
+            Exit.FAILURE,
+        )
     if not journal.step_done("claimed"):
         fault_point("pop.before_claim")
         try:

@@ -16,6 +16,8 @@ from soda_tui.loop.claims import IssueDetail, find_working, load_detail
 from soda_tui.loop.context import RepoContext
 from soda_tui.loop.parking import park
 from soda_tui.loop.results import ActionRefused, ActionResult, Exit
+from soda_tui.telemetry.agent_spans import begin_agent_run
+from soda_tui.telemetry.spans import traced_action
 
 EventSink = Callable[[AgentEvent], None]
 
@@ -33,6 +35,7 @@ async def prepare_branch(ctx: RepoContext, detail: IssueDetail) -> None:
     await ctx.in_thread(workspace.checkout, detail.branch)
 
 
+@traced_action("run")
 async def run(
     ctx: RepoContext,
     issue_number: int | None = None,
@@ -55,7 +58,8 @@ async def run(
         issue_context = IssueContext(
             repo=str(ctx.repo),
             number=number,
-            title=issue.title,
+            # argv and the environment cannot carry NUL: a title holding one would crash the launch.
+            title=issue.title.replace("\x00", ""),
             body=issue.body,
             comments=tuple((author, body) for _id, author, body in detail.comments),
             branch=detail.branch,
@@ -70,6 +74,14 @@ async def run(
         except AgentConfigError as error:
             journal.finish()
             raise ActionRefused(f"{ctx.repo}: {error}", Exit.USAGE) from None
+        agent_trace = begin_agent_run(
+            repo=str(ctx.repo),
+            issue=number,
+            title=issue.title,
+            branch=detail.branch,
+            preset=spec.preset,
+            model=spec.model,
+        )
         runner = AgentRunner(
             launch,
             workspace=workspace_path,
@@ -77,11 +89,11 @@ async def run(
             clock=ctx.clock,
             timeout_s=spec.timeout_s,
             stall_s=spec.stall_s,
-            on_event=on_event,
+            on_event=agent_trace.observe(on_event),
         )
         if runner_box is not None:
             runner_box.append(runner)
-        result = await runner.run()
+        result = await agent_trace.run(runner)
         if result.outcome == "cancelled":
             # Cancelled by the user or a shutdown: the issue stays claimed and its work stays put.
             journal.finish("cancelled")

@@ -9,6 +9,7 @@ from soda_tui.core.models import RepoName
 from soda_tui.github.client import GitHubClient
 from soda_tui.github.operations import build_operation
 from soda_tui.loop.board import RepoBoard, board_document, board_variables, parse_board
+from soda_tui.telemetry.spans import traced
 
 BATCH = 25  # repositories per request: keeps one request well under GitHub's cost and size limits
 
@@ -23,6 +24,7 @@ class BoardSnapshot:
     reset_at: str | None
 
 
+@traced("board")
 async def fetch_board(client: GitHubClient, repos: list[RepoName]) -> BoardSnapshot:
     """Read every repository's board: one request per 25 repositories."""
     boards: list[RepoBoard] = []

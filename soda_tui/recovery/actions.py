@@ -192,9 +192,10 @@ def _free_tag(branch: str, head: str, remote: dict[str, str]) -> str:
     return tag if existing in (None, head) else f"{tag}-{head[:10]}"
 
 
-def recovery_body(item: OrphanItem, subjects: list[tuple[str, str]]) -> str:
-    """The recovery pull request's body: `Fixes #N` first, why it was left behind, its commits."""
-    lines = [f"Fixes #{item.issue_number}", ""] if item.issue_number else []
+def recovery_body(item: OrphanItem, subjects: list[tuple[str, str]], fixes: int | None) -> str:
+    """The recovery pull request's body: `Fixes #N` first (when the issue exists), why it was
+    left behind, and its commits."""
+    lines = [f"Fixes #{fixes}", ""] if fixes else []
     lines += [
         f"Recovered work from the branch `{item.branch}`, found left behind by "
         f"`soda-tui recover` ({item.reason}).",
@@ -280,7 +281,9 @@ async def _create_pull(ctx: RepoContext, item: OrphanItem, target: Target) -> tu
         "base": target.default_branch,
         "head": item.branch,
         "title": f"Recovered: {title}",
-        "body": recovery_body(item, subjects),
+        "body": recovery_body(
+            item, subjects, item.issue_number if target.issue_id is not None else None
+        ),
     }
     try:
         data = await ctx.client.execute("OpenPullRequest", variables)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from soda_tui.core.models import RepoName, parse_time
 from soda_tui.core.naming import AGENT_LABEL, REVIEW_LABEL
-from soda_tui.recovery.models import IssueRef, OrphanItem, OrphanKind, PullInfo
+from soda_tui.recovery.models import UNKNOWN_STATE, IssueRef, OrphanItem, OrphanKind, PullInfo
 from soda_tui.recovery.patterns import DEFAULT_BRANCH_PATTERNS, is_agent_branch, issue_number_of
 
 
@@ -159,6 +159,8 @@ def classify(facts: RepoFacts, rules: Rules) -> list[OrphanItem]:
     claimed_branches: set[str] = set()
     for number, issue in sorted(claims.items()):
         item = _judge_claim(facts.repo, issue, by_issue.get(number, []), open_pull_issues, rules)
+        if not issue.labels & {AGENT_LABEL, REVIEW_LABEL}:
+            continue  # blocked only: its branch is judged on its own
         for branch in by_issue.get(number, []):
             if not any(p.state == "OPEN" or p.merged for p in branch.pulls):
                 claimed_branches.add(branch.name)  # the claim speaks for its branch
@@ -183,7 +185,7 @@ def _issue_for(branch: _Branch, claims: dict[int, IssueRef]) -> IssueRef | None:
         for issue in pull.closes:
             if issue.number == branch.issue_number:
                 return issue
-    return IssueRef(number=branch.issue_number)
+    return IssueRef(number=branch.issue_number, state=UNKNOWN_STATE)
 
 
 def _judge_branch(
@@ -318,7 +320,8 @@ def _with_local_work(
                 head_subject=local.subject,
                 author=local.author,
                 last_activity=local.committed_at,
-                issue=issue or (IssueRef(number=number) if number is not None else None),
+                issue=issue
+                or (IssueRef(number, state=UNKNOWN_STATE) if number is not None else None),
                 unpushed=local.unpushed,
                 location="local",
             )

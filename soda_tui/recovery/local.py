@@ -138,7 +138,8 @@ def diffstat(repo: Repo, base: ObjectID, head: ObjectID) -> tuple[FileStat, ...]
     for change in tree_changes(repo.object_store, start_tree, head_commit.tree):
         old_sha = change.old.sha if change.old is not None else None
         new_sha = change.new.sha if change.new is not None else None
-        path = (change.new.path if change.new and change.new.path else change.old.path) or b""
+        entry = change.new if change.new is not None and change.new.path else change.old
+        path = (entry.path if entry is not None else None) or b""
         old_lines, old_binary = _lines(repo, old_sha)
         new_lines, new_binary = _lines(repo, new_sha)
         name = path.decode("utf-8", "replace")

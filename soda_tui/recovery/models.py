@@ -37,6 +37,8 @@ class RecoveryAction(StrEnum):
 # Actions that take something away (a branch, a claim): they need an explicit confirmation.
 DESTRUCTIVE_ACTIONS = frozenset({RecoveryAction.ARCHIVE, RecoveryAction.REQUEUE})
 Location = Literal["remote", "local"]
+# The state of an issue a branch names but the scan did not read (it may not even exist).
+UNKNOWN_STATE = "UNKNOWN"
 # Kinds whose issue may go back to the queue (a closed or landed issue may not).
 REQUEUE_KINDS = frozenset({OrphanKind.RECOVERABLE, OrphanKind.EMPTY, OrphanKind.STALE_CLAIM})
 

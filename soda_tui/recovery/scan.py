@@ -24,6 +24,7 @@ from soda_tui.recovery.local import known_default_branch, local_agent_work
 from soda_tui.recovery.locks import live_lock
 from soda_tui.recovery.models import RepoScan, Scan
 from soda_tui.recovery.patterns import DEFAULT_BRANCH_PATTERNS
+from soda_tui.recovery.target import recovery_journal
 
 BATCH_REPOS = 5  # repositories per request: keeps each well under GitHub's node and time limits
 FALLBACK_DEFAULT_BRANCH = "main"
@@ -142,6 +143,9 @@ async def _classify_repo(
     owned, owner_problem = owned_issues(ctx)
     if owner_problem:
         problems.append(owner_problem)
+    unfinished = unfinished_recovery(ctx)
+    if unfinished:
+        problems.append(unfinished)
     rules = Rules(
         now=now,
         stale_after=timedelta(hours=ctx.config.stale_claim_hours),
@@ -169,6 +173,21 @@ def owned_issues(ctx: RepoContext) -> tuple[Callable[[int], bool], str | None]:
         return number == in_flight or (lock is not None and lock.owns_issue(number))
 
     return owned, problem
+
+
+def unfinished_recovery(ctx: RepoContext) -> str | None:
+    """A note when a recovery action was interrupted (the next action or `sync` finishes it)."""
+    try:
+        entry = recovery_journal(ctx).load()
+    except JournalError as error:
+        return str(error)
+    if entry is None:
+        return None
+    what = entry.facts.get("branch") or f"#{entry.issue_number}"
+    return (
+        f"an interrupted {entry.action} of {what} is finished by the next recovery action "
+        f"here, or by `soda-tui sync --resolve local-wins`"
+    )
 
 
 def repo_names(scan: Scan) -> list[RepoName]:

@@ -50,6 +50,7 @@ async def read_target(ctx: RepoContext, branch: str | None, number: int | None) 
             "withBranch": branch is not None,
             "withIssue": number is not None,
         },
+        allow_partial=True,  # an issue number no issue has comes back as null with an error
     )
     repository = data.get("repository")
     if repository is None:
@@ -91,14 +92,14 @@ def item_facts(item: OrphanItem) -> dict[str, Any]:
         "location": item.location,
         "ahead": item.ahead,
         "unpushed": item.unpushed,
-        "issue_number": item.issue_number,
+        "number": item.issue_number,
         "issue_title": item.issue.title if item.issue else "",
     }
 
 
 def item_from_facts(repo: RepoName, facts: dict[str, Any]) -> OrphanItem:
     """Rebuild the item an unfinished action was working on."""
-    number = facts.get("issue_number")
+    number = facts.get("number")
     return OrphanItem(
         repo=repo,
         kind=OrphanKind(facts.get("kind", OrphanKind.RECOVERABLE.value)),
@@ -106,7 +107,9 @@ def item_from_facts(repo: RepoName, facts: dict[str, Any]) -> OrphanItem:
         branch=facts.get("branch"),
         head_oid=facts.get("head_oid"),
         ahead=int(facts.get("ahead") or 0),
-        issue=IssueRef(number=int(number), title=str(facts.get("issue_title") or ""))
+        issue=IssueRef(
+            number=int(number), title=str(facts.get("issue_title") or ""), state="UNKNOWN"
+        )
         if isinstance(number, int)
         else None,
         unpushed=int(facts.get("unpushed") or 0),

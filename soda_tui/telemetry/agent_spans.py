@@ -7,8 +7,8 @@ call, prose, token count or the end of the run. Token totals become one LLM chil
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from opentelemetry import trace
 from opentelemetry.trace import Span
@@ -24,7 +24,10 @@ from soda_tui.agents.events import (
     UsageLimit,
 )
 from soda_tui.telemetry import conventions as sc
-from soda_tui.telemetry.spans import annotate, clean, fail, record_error, start_span, tracer
+from soda_tui.telemetry.spans import annotate, clean, fail, record_error, tracer
+
+if TYPE_CHECKING:
+    from soda_tui.agents.runner import AgentRunner
 
 EventSink = Callable[[AgentEvent], None]
 # The model vendor behind a preset, for OpenInference's `llm.system` (unknown presets get none).
@@ -41,6 +44,21 @@ class AgentRunTrace:
         self.started_ns = started_ns
         self.usage: TokenUsage | None = None
         self._tool: Span | None = None
+
+    async def run(self, runner: AgentRunner) -> RunResult:
+        """Run the agent under this span, describe how it ended, and end the span."""
+        with trace.use_span(
+            self.span, end_on_exit=True, record_exception=False, set_status_on_exception=False
+        ):
+            try:
+                result = await runner.run()
+            except BaseException as error:
+                record_error(self.span, error)
+                raise
+            finally:
+                self.end_tool()
+            self.finish(result)
+            return result
 
     def observe(self, sink: EventSink | None) -> EventSink:
         """An event callback that traces each event, then hands it on to `sink`."""
@@ -79,7 +97,12 @@ class AgentRunTrace:
         elif isinstance(event, UsageLimit):
             reset = event.reset_at.isoformat() if event.reset_at else None
             self.span.add_event(
-                "usage limit", {k: clean(v) for k, v in {"message": event.message, "reset_at": reset}.items() if v}
+                "usage limit",
+                {
+                    k: clean(v)
+                    for k, v in {"message": event.message, "reset_at": reset}.items()
+                    if v
+                },
             )
 
     def finish(self, result: RunResult) -> None:
@@ -113,7 +136,9 @@ class AgentRunTrace:
         span = tracer().start_span(
             f"llm {self.model or self.preset}",
             context=trace.set_span_in_context(self.span),
-            attributes={key: clean(value) for key, value in attributes.items() if value is not None},
+            attributes={
+                key: clean(value) for key, value in attributes.items() if value is not None
+            },
             start_time=self.started_ns,
         )
         span.end()
@@ -141,8 +166,7 @@ def token_attributes(usage: TokenUsage) -> dict[str, object | None]:
     }
 
 
-@contextmanager
-def agent_run_span(
+def begin_agent_run(
     *,
     repo: str,
     issue: int,
@@ -150,8 +174,8 @@ def agent_run_span(
     branch: str,
     preset: str,
     model: str | None = None,
-) -> Iterator[AgentRunTrace]:
-    """The AGENT span of one run; call `finish(result)` on what it yields once the run ends."""
+) -> AgentRunTrace:
+    """Start the AGENT span of one run (as a child of the current span); `run` it next."""
     attributes = {
         sc.OPENINFERENCE_KIND: sc.KIND_AGENT,
         sc.GEN_AI_OPERATION: "invoke_agent",
@@ -164,12 +188,11 @@ def agent_run_span(
         sc.INPUT_VALUE: f"#{issue} {title}",
     }
     started_ns = time.time_ns()
-    with start_span(sc.AGENT_SPAN, attributes) as span:
-        run_trace = AgentRunTrace(span, preset=preset, model=model, started_ns=started_ns)
-        try:
-            yield run_trace
-        except BaseException as error:
-            record_error(span, error)
-            raise
-        finally:
-            run_trace.end_tool()
+    span = tracer().start_span(
+        sc.AGENT_SPAN,
+        attributes={key: clean(value) for key, value in attributes.items() if value is not None},
+        start_time=started_ns,
+        record_exception=False,
+        set_status_on_exception=False,
+    )
+    return AgentRunTrace(span, preset=preset, model=model, started_ns=started_ns)

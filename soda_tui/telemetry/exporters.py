@@ -42,12 +42,25 @@ def parse_headers(text: str) -> dict[str, str]:
     return headers
 
 
+def register_header_secret(value: str) -> None:
+    """Mask an exporter header's value everywhere: they usually carry an API key.
+
+    `Bearer KEY` registers KEY on its own as well, so the key is masked wherever it appears.
+    """
+    register_secret(value)
+    scheme, _, credential = value.strip().partition(" ")
+    if scheme and credential.strip():
+        register_secret(credential.strip())
+
+
 def _signal_url(base: str, path: str) -> str:
     return base.rstrip("/") + path
 
 
 def _metrics_url_for(traces_url: str) -> str | None:
-    return traces_url[: -len(TRACES_PATH)] + METRICS_PATH if traces_url.endswith(TRACES_PATH) else None
+    return (
+        traces_url[: -len(TRACES_PATH)] + METRICS_PATH if traces_url.endswith(TRACES_PATH) else None
+    )
 
 
 def _flag(value: str | None) -> bool:
@@ -116,7 +129,7 @@ def plan_exports(
         )
     for target in targets:
         for value in target.headers.values():
-            register_secret(value)  # exporter headers usually carry an API key
+            register_header_secret(value)
     if phoenix:
         phoenix_headers = {PROJECT_HEADER: project_name}
         same = [t for t in targets if t.traces_endpoint.rstrip("/") == phoenix_endpoint.rstrip("/")]

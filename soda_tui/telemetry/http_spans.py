@@ -64,7 +64,9 @@ def traced_github_send(send: Callable[..., Awaitable[Any]]) -> Callable[..., Awa
         with tracer().start_as_current_span(
             f"{kind} {operation.name}",
             kind=SpanKind.CLIENT,
-            attributes={key: clean(value) for key, value in attributes.items() if value is not None},
+            attributes={
+                key: clean(value) for key, value in attributes.items() if value is not None
+            },
             record_exception=False,
             set_status_on_exception=False,
         ) as span:

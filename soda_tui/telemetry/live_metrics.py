@@ -17,7 +17,9 @@ class SpanMetrics(SpanProcessor):
             "soda.issues.landed", unit="{issue}", description="Issues whose pull request landed"
         )
         self.blocked = meter.create_counter(
-            "soda.issues.blocked", unit="{issue}", description="Runs that ended with the issue blocked"
+            "soda.issues.blocked",
+            unit="{issue}",
+            description="Runs that ended with the issue blocked",
         )
         self.land_attempts = meter.create_counter(
             "soda.land.attempts", unit="{attempt}", description="Land attempts by outcome"

@@ -21,14 +21,18 @@ from soda_tui.telemetry.records import SpanRecord, TraceView
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_TRACES = 400
+DEFAULT_MAX_TRACES = 300
 DEFAULT_MAX_TRACES_PER_REPO = 50
-DEFAULT_MAX_SPANS_PER_TRACE = 5000
+DEFAULT_MAX_SPANS_PER_TRACE = 2000
+
+
+# The trace id of a change that touched many traces at once (history read back from a file).
+MANY_TRACES = "*"
 
 
 @dataclass(frozen=True)
 class TraceChange:
-    """A span of trace `trace_id` started or ended."""
+    """A span of trace `trace_id` started or ended (`MANY_TRACES`: a whole batch arrived)."""
 
     trace_id: str
     repo: str | None
@@ -102,6 +106,8 @@ class TraceRecorder(SpanProcessor):
                 if self._add(record) is not None:
                     count += 1
             self._evict()
+        if count:
+            self._tell(TraceChange(MANY_TRACES, None, True))
         return count
 
     def _add(self, record: SpanRecord) -> TraceChange | None:
@@ -151,6 +157,12 @@ class TraceRecorder(SpanProcessor):
 
         return unsubscribe
 
+    @property
+    def listeners(self) -> int:
+        """How many listeners are subscribed."""
+        with self._lock:
+            return len(self._listeners)
+
     def _tell(self, change: TraceChange) -> None:
         with self._lock:
             listeners = list(self._listeners)
@@ -191,8 +203,9 @@ class TraceRecorder(SpanProcessor):
     def latest_run(self, repo: str) -> TraceView | None:
         """The trace of `repo`'s current or last agent run, else its newest trace."""
         views = self.traces(repo=repo)
-        running = [view for view in views if view.has_agent_run]
-        return (running or views or [None])[0]
+        with_agent = [view for view in views if view.has_agent_run]
+        chosen = with_agent or views
+        return chosen[0] if chosen else None
 
     def repos(self) -> list[str]:
         """The repositories that have traces, sorted."""

@@ -107,7 +107,9 @@ class SpanRecord:
             "start_ns": self.start_ns,
             "end_ns": self.end_ns,
             "status": self.status,
-            "attributes": {k: list(v) if isinstance(v, tuple) else v for k, v in self.attributes.items()},
+            "attributes": {
+                k: list(v) if isinstance(v, tuple) else v for k, v in self.attributes.items()
+            },
         }
         if self.status_message:
             data["status_message"] = self.status_message

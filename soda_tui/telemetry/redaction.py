@@ -31,7 +31,9 @@ def redacted_copy(span: ReadableSpan, resource: Resource | None = None) -> Reada
         ],
         links=span.links,
         kind=span.kind,
-        status=Status(status.status_code, redact(status.description) if status.description else None),
+        status=Status(
+            status.status_code, redact(status.description) if status.description else None
+        ),
         start_time=span.start_time,
         end_time=span.end_time,
         instrumentation_scope=span.instrumentation_scope,
@@ -41,7 +43,9 @@ def redacted_copy(span: ReadableSpan, resource: Resource | None = None) -> Reada
 class RedactingProcessor(SpanProcessor):
     """Hands a redacted copy of each finished span (under our resource) to the processors behind it."""
 
-    def __init__(self, processors: Sequence[SpanProcessor], resource: Resource | None = None) -> None:
+    def __init__(
+        self, processors: Sequence[SpanProcessor], resource: Resource | None = None
+    ) -> None:
         self.processors = tuple(processors)
         self.resource = resource
 

@@ -27,7 +27,12 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 MAX_ATTRIBUTE_CHARS = 2000
-OUTCOMES = {Exit.DONE: "done", Exit.NOTHING: "nothing", Exit.USAGE: "usage", Exit.FAILURE: "failure"}
+OUTCOMES = {
+    Exit.DONE: "done",
+    Exit.NOTHING: "nothing",
+    Exit.USAGE: "usage",
+    Exit.FAILURE: "failure",
+}
 
 # The span of the loop action in progress in this task, so code deep inside can annotate it.
 _action_span: contextvars.ContextVar[Span | None] = contextvars.ContextVar(
@@ -117,9 +122,7 @@ def set_action_attributes(attributes: Mapping[str, object | None]) -> None:
 
 def traced_action(
     action: str,
-) -> Callable[
-    [Callable[..., Awaitable[ActionResult]]], Callable[..., Awaitable[ActionResult]]
-]:
+) -> Callable[[Callable[..., Awaitable[ActionResult]]], Callable[..., Awaitable[ActionResult]]]:
     """Trace a loop action `async def f(ctx: RepoContext, issue_number=None, ...)`.
 
     The span carries the repository, issue, branch, outcome and message; a blocked run, a land
@@ -194,7 +197,9 @@ def traced_step(
     return wrapper
 
 
-def traced(name: str, **static: object) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+def traced(
+    name: str, **static: object
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
     """Trace any coroutine function as a CHAIN span called `name` with fixed attributes."""
 
     def decorate(function: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
@@ -243,7 +248,9 @@ def _describe_result(span: Span, ctx: RepoContext, result: ActionResult) -> None
         },
     )
     if result.action == "run":
-        annotate(span, {sc.RUN_OUTCOME: data.get("outcome"), sc.COMMITS_AHEAD: data.get("commits_ahead")})
+        annotate(
+            span, {sc.RUN_OUTCOME: data.get("outcome"), sc.COMMITS_AHEAD: data.get("commits_ahead")}
+        )
         if data.get("blocked"):
             span.set_attribute(sc.BLOCKED, True)
             fail(span, f"blocked: {data.get('reason') or result.message}", "blocked")

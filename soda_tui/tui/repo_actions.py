@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+
+from textual.binding import Binding
 
 from soda_tui.agents.events import AgentEvent
 from soda_tui.core.models import Issue, RepoName
 from soda_tui.loop.parking import unpark
 from soda_tui.tui.commands import ACTION_TITLES
 from soda_tui.tui.jobs import Job, read_queues, run_action
+from soda_tui.tui.reports import DashboardReports
 from soda_tui.tui.screens.confirm import ConfirmScreen
 from soda_tui.tui.screens.dashboard import DashboardScreen
 from soda_tui.tui.screens.help import HelpScreen, KeyRow, key_rows
 from soda_tui.tui.screens.logs import LogsScreen
 from soda_tui.tui.screens.queue import QueueScreen
 
-if TYPE_CHECKING:
-    from soda_tui.tui.app import SodaApp
 
+class DashboardActions(DashboardReports):
+    """The layer of SodaApp that acts: what a key or palette entry asks for, checked and started."""
 
-class RepoActionsMixin:
-    """Part of SodaApp: what a key or a palette entry asks for, checked, confirmed and started."""
-
-    def request(self: SodaApp, action: str, repo: str, issue: int | None = None) -> None:
+    def request(self, action: str, repo: str, issue: int | None = None) -> None:
         """Do `action` in `repo` if it can run now; otherwise say why (keys and palette alike)."""
         reason = self.refusal(action, repo)
         title = ACTION_TITLES.get(action, (action, ""))[0]
@@ -55,7 +54,7 @@ class RepoActionsMixin:
         else:
             self.start_action(repo, action, issue)
 
-    def _land_question(self: SodaApp, repo: str) -> str:
+    def _land_question(self, repo: str) -> str:
         state = self.states[repo]
         pull = state.open_pull
         board = state.board
@@ -67,7 +66,7 @@ class RepoActionsMixin:
             f"{repo} (CI {checks}), close its issue and delete the branch?"
         )
 
-    def start_action(self: SodaApp, repo: str, action: str, issue: int | None = None) -> None:
+    def start_action(self, repo: str, action: str, issue: int | None = None) -> None:
         """Start one loop action in the repository's worker (the repository is then busy)."""
         # The confirmation took a while: the repository may have become busy meanwhile.
         reason = self.refusal(action, repo)
@@ -93,7 +92,7 @@ class RepoActionsMixin:
         work = run_action(self.contexts[repo], action, issue, on_event, self.runner_boxes[repo])
         self._start(Job("action", repo, action), work)
 
-    def start_tick(self: SodaApp, repo: str) -> None:
+    def start_tick(self, repo: str) -> None:
         """Let the repository's autopilot take its steps on the last board."""
         board = self.states[repo].board
         if board is None:
@@ -103,7 +102,7 @@ class RepoActionsMixin:
         self._set_state(repo, driver="autopilot", activity=None, activity_since=None)
         self._start(Job("autopilot", repo), self.autopilots[repo].tick(board, stop))
 
-    def toggle_autopilot(self: SodaApp, repo: str) -> None:
+    def toggle_autopilot(self, repo: str) -> None:
         """Turn the unattended loop on (it acts at once when the repository is free) or off."""
         state = self.states[repo]
         enabled = not state.autopilot
@@ -119,7 +118,7 @@ class RepoActionsMixin:
             after = ": it stops after the current step" if stopping else ""
             self.notify(f"autopilot off for {repo}{after}", title="Autopilot", markup=False)
 
-    def _cancel_agent(self: SodaApp, repo: str) -> None:
+    def _cancel_agent(self, repo: str) -> None:
         async def cancel() -> None:
             if repo in self.stops:
                 self.stops[repo].set()
@@ -130,7 +129,7 @@ class RepoActionsMixin:
         self._set_state(repo, note="stopping the agent…")
         self._start(Job("cancel", repo), cancel())
 
-    async def action_quit(self: SodaApp) -> None:
+    async def action_quit(self) -> None:
         """Quit; while agents run, ask first (quitting stops them; their work stays on the branch)."""
         busy = [repo for repo, state in self.states.items() if state.busy]
         if not busy:
@@ -148,43 +147,46 @@ class RepoActionsMixin:
 
     # -- queue and help screens --------------------------------------------------------------
 
-    def action_open_queue(self: SodaApp) -> None:
+    def action_open_queue(self) -> None:
         """Show every repository's queue."""
         self.push_screen(QueueScreen())
         self._load_queues()
 
-    def _load_queues(self: SodaApp) -> None:
+    def _load_queues(self) -> None:
         repos = [RepoName.parse(repo) for repo in self.repos]
         self._start(Job("queues"), read_queues(self.session, repos))
 
-    def reload_queues_if_shown(self: SodaApp) -> None:
+    def reload_queues_if_shown(self) -> None:
         """Read the queues again when the queue screen is open (after a pop)."""
-        if isinstance(self.screen, QueueScreen):
+        if isinstance(self.top_screen(), QueueScreen):
             self._load_queues()
 
-    def show_queues(self: SodaApp, queues: dict[RepoName, list[Issue]]) -> None:
+    def show_queues(self, queues: dict[RepoName, list[Issue]]) -> None:
         """Hand read queues to the queue screen, if it is still open."""
-        if isinstance(self.screen, QueueScreen):
-            self.screen.show_queues(queues, self.clock.now())
+        screen = self.top_screen()
+        if isinstance(screen, QueueScreen):
+            screen.show_queues(queues, self.clock.now())
 
-    def show_queues_problem(self: SodaApp, reason: str) -> None:
+    def show_queues_problem(self, reason: str) -> None:
         """Tell the queue screen why the queues could not be read."""
-        if isinstance(self.screen, QueueScreen):
-            self.screen.show_problem(reason)
+        screen = self.top_screen()
+        if isinstance(screen, QueueScreen):
+            screen.show_problem(reason)
 
-    def on_queue_screen_pop_issue(self: SodaApp, message: QueueScreen.PopIssue) -> None:
+    def on_queue_screen_pop_issue(self, message: QueueScreen.PopIssue) -> None:
         self.request("pop", message.repo, message.number)
 
-    def on_queue_screen_reload(self: SodaApp, message: QueueScreen.Reload) -> None:
+    def on_queue_screen_reload(self, message: QueueScreen.Reload) -> None:
         self._load_queues()
 
-    def action_open_help(self: SodaApp) -> None:
+    def action_open_help(self) -> None:
         """Show every key (as remapped) and what the badges mean."""
         overrides = self.keymap_overrides
         display = self.get_key_display
+        quit_key = display(Binding(overrides.get("quit", "ctrl+q"), "quit"))
         everywhere: list[KeyRow] = [
             ("^p", "Palette", "every action on every repository, searchable"),
-            *key_rows(type(self).BINDINGS, overrides, display),
+            (quit_key, "Quit", "asks first while work is running"),
         ]
         self.push_screen(
             HelpScreen(

@@ -51,6 +51,7 @@ class Crafter:
     repo: RepoName
     root: Path
     env: dict[str, str] = field(default_factory=dict)
+    made: int = 0
 
     def __post_init__(self) -> None:
         basic = base64.b64encode(f"x-access-token:{self.token}".encode()).decode()
@@ -71,12 +72,15 @@ class Crafter:
         assert done.returncode == 0, f"git {' '.join(args)} failed: {done.stderr}"
         return done.stdout.strip()
 
-    def branch(self, name: str, commits: int = 1, *, push: bool = True, start: str = "origin/main") -> str:
+    def branch(
+        self, name: str, commits: int = 1, *, push: bool = True, start: str = "origin/main"
+    ) -> str:
         """A branch from `start` with `commits` new commits; returns its head."""
         self.git(self.root, "fetch", "--quiet", "origin")
         self.git(self.root, "checkout", "--quiet", "-B", name, start)
         for index in range(commits):
-            path = self.root / f"{name.replace('/', '_')}_{index}.txt"
+            self.made += 1  # unique files, so a branch can grow again later
+            path = self.root / f"{name.replace('/', '_')}_{self.made}.txt"
             path.write_text(f"work {index} on {name}\nline two\n")
             self.git(self.root, "add", path.name)
             self.git(self.root, "commit", "--quiet", "-m", f"{name}: step {index + 1}")
@@ -89,8 +93,13 @@ class Crafter:
         head = self.branch("scratch-base", 1, push=False)
         lines = "".join(f"create refs/heads/{name} {head}\n" for name in names)
         done = subprocess.run(
-            ["git", "update-ref", "--stdin"], cwd=self.root, env=self.env, input=lines,
-            capture_output=True, text=True, timeout=120,
+            ["git", "update-ref", "--stdin"],
+            cwd=self.root,
+            env=self.env,
+            input=lines,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert done.returncode == 0, done.stderr
         self.git(self.root, "push", "--quiet", "origin", *[f"refs/heads/{n}" for n in names])
@@ -134,7 +143,9 @@ class RecoveryWorld:
         )
         return data["repository"]["id"]
 
-    def open_pull(self, branch: str, title: str, body: str = "", repo: RepoName | None = None) -> dict:
+    def open_pull(
+        self, branch: str, title: str, body: str = "", repo: RepoName | None = None
+    ) -> dict:
         """Open a pull request from `branch` into main; returns {id, number}."""
         data = self.graphql(
             """mutation($r: ID!, $h: String!, $t: String!, $b: String!) {
@@ -190,7 +201,7 @@ class RecoveryWorld:
         """Every ref under `prefix` on localhub (name relative to prefix) with its oid."""
         target = repo or self.repo
         return {
-            name[len(prefix):]: oid
+            name[len(prefix) :]: oid
             for name, oid in self.hub.state.refs_snapshot(target.owner, target.name).items()
             if name.startswith(prefix)
         }
@@ -207,11 +218,18 @@ class RecoveryWorld:
 
 
 def open_recovery_world(
-    hub: LocalHub, token: str, tmp_path: Path, repos: list[str], *, extra_defaults: str = ""
+    hub: LocalHub,
+    token: str,
+    tmp_path: Path,
+    repos: list[str],
+    *,
+    extra_defaults: str = "",
+    missing: tuple[str, ...] = (),
 ) -> RecoveryWorld:
-    """Seed `repos` on the hub, write a config for them and open a session LATER in the future."""
+    """Seed `repos` (except `missing`) on the hub, write a config for all of them and open a
+    session whose clock runs LATER ahead."""
     for repo in repos:
-        if not hub.state.repository_exists(*repo.split("/")):
+        if repo not in missing and not hub.state.repository_exists(*repo.split("/")):
             seed_repo(hub, repo, ci=None)
     config_file = tmp_path / "config.toml"
     config_file.write_text(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,22 +21,26 @@ PASSING_CI = "#!/usr/bin/env bash\necho 'all tests passed'\n"
 
 
 @pytest.fixture
-def scene_session(tmp_path: Path) -> Iterator[Callable[[int], Session]]:
-    """`scene_session(n)`: a real session over the first n sample repositories (no network)."""
-    opened: list[Session] = []
+def scene_session(tmp_path: Path) -> Callable[[int], Session]:
+    """`scene_session(n)`: a real session over the first n sample repositories, each in its own dir.
+
+    Scene sessions point at a port where nothing listens and never poll; their clients only
+    connect when a test makes them fail on purpose, so there is no connection left to close.
+    """
+    made = iter(range(1_000))
 
     def make(panes: int) -> Session:
-        session = open_scene_session(tmp_path / f"scene-{len(opened)}", panes)
-        opened.append(session)
-        return session
+        return open_scene_session(tmp_path / f"scene-{next(made)}", panes)
 
-    yield make
-    # The clients never connected (scenes do not poll), so there is nothing to close over HTTP.
+    return make
 
 
 @pytest.fixture
 def hub_world(localhub: Any, hub_token: str, tmp_path: Path) -> Callable[..., HubWorld]:
-    """`hub_world({"acme/api": [issue titles]}, **defaults)`: seed localhub and open a session."""
+    """`hub_world({"acme/api": [(title, body, labels)]}, token=..., **defaults)`: seed and open.
+
+    The test closes `world.session` when it is done with it.
+    """
 
     def make(
         repos: dict[str, list[tuple[str, str, tuple[str, ...]]]],

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from textual.command import CommandList
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Label
 from tui_support import notes, settle, staged, wait_until
 
 from soda_tui.agents.events import LogLine
+from soda_tui.core.models import RepoName
+from soda_tui.loop.autopilot import WorkerUpdate
+from soda_tui.loop.parking import park, parked_until
 from soda_tui.loop.session import Session
 from soda_tui.tui.app import SodaApp, create_app
+from soda_tui.tui.messages import WorkerReported
 from soda_tui.tui.scenes import SCENE_NOW, scene_app, show_queue_scene
 from soda_tui.tui.screens.confirm import ConfirmScreen
 from soda_tui.tui.screens.help import HelpScreen
@@ -276,3 +281,55 @@ async def test_help_lists_every_key_as_remapped(scene_session: Callable[[int], S
             "Pop: not now: #9 is already claimed in acme/mobile: run or bottle "
             "it first (one agent per repository)"
         ]
+
+
+async def test_events_that_need_a_human_ring_the_bell_only_when_asked(
+    scene_session: Callable[[int], Session],
+) -> None:
+    async def rings_after_a_landing(bell: bool) -> int:
+        app = create_app(scene_session(2), poll=False, bell=bell)
+        rings: list[None] = []
+        app.bell = lambda: rings.append(None)  # type: ignore[method-assign]
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await staged(pilot)
+            landed = WorkerUpdate(
+                "acme/web",
+                "result",
+                "#17 landed: pull request #18 merged",
+                SCENE_NOW,
+                issue=17,
+                ok=True,
+                data={"action": "land"},
+            )
+            app.post_message(WorkerReported(landed))
+            await wait_until(
+                pilot,
+                lambda: any(n.startswith("Landed: ") for n in notes(app)),
+                what="the landed notification",
+            )
+        return len(rings)
+
+    assert await rings_after_a_landing(True) == 1
+    assert await rings_after_a_landing(False) == 0
+
+
+async def test_one_key_cancels_a_park(scene_session: Callable[[int], Session]) -> None:
+    session = scene_session(4)
+    mobile = RepoName.parse("acme/mobile")
+    park(session.paths.state_dir, mobile, SCENE_NOW + timedelta(hours=1), "agent usage limit")
+    app = scene_app(session)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await staged(pilot)
+        await focus_repo(app, pilot, "acme/api")
+        assert app.dashboard.active_bindings["u"].enabled is False  # api is not parked
+        await focus_repo(app, pilot, "acme/mobile")
+        assert "parked, 1h 23m left" in str(
+            pane(app, "acme/mobile").query_one(".clock", Label).render()
+        )
+        await pilot.press("u")
+        await wait_until(
+            pilot, lambda: app.states["acme/mobile"].parked_until is None, what="the park to lift"
+        )
+        assert parked_until(session.paths.state_dir, mobile, SCENE_NOW) is None
+        assert app.states["acme/mobile"].note == "unparked"
+        assert app.refusal("run", "acme/mobile") is None  # its claimed issue can run again

@@ -236,7 +236,7 @@ async def test_cancel_stops_a_hanging_agent_after_asking(
         await world.session.aclose()
 
 
-async def test_a_rate_limit_shows_then_clears_and_the_dashboard_lives_on(
+async def test_a_rate_limit_shows_in_the_status_line_and_on_the_pane(
     hub_world: Callable[..., HubWorld],
 ) -> None:
     world = hub_world({"acme/api": [("Return 404 for unknown routes", "", READY)]})
@@ -259,11 +259,17 @@ async def test_a_rate_limit_shows_then_clears_and_the_dashboard_lives_on(
             assert any(note.startswith("GitHub: ") and "rate limit" in note for note in notes(app))
             assert "rate limit" in str(app.dashboard.query_one("#problem").render())
 
-            world.hub.faults.clear()
-            await pilot.press("ctrl+r")
-            await wait_until(pilot, lambda: app.refresh_problem is None, what="the recovery")
-            assert str(app.dashboard.query_one("#problem").render()) == ""
+            # The last good board stays on show, and an action meets the limit on its pane.
             assert app.states["acme/api"].board is not None
+            await pilot.press("p")
+            await wait_until(
+                pilot,
+                lambda: app.states["acme/api"].error is not None,
+                what="the pop to meet the limit",
+            )
+            assert "rate limit" in (app.states["acme/api"].error or "")
+            assert any(note.startswith("pop · acme/api: ") for note in notes(app))
+            assert app.is_running and not app.states["acme/api"].busy
     finally:
         await world.session.aclose()
 

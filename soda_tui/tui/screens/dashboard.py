@@ -121,6 +121,9 @@ class DashboardScreen(Screen[None]):
             panes[0].focus()
         self.soda.dashboard_ready()
 
+    def on_unmount(self) -> None:
+        self.soda.dashboard_gone()
+
     @property
     def focused_repo(self) -> str | None:
         """The repository of the focused pane (the first one when focus is elsewhere)."""

@@ -109,7 +109,10 @@ class RepoPane(Widget, can_focus=True):
         self.set_class(state.busy, "-busy")
         self.query_one(".issue", Label).update(issue_text(state))
         self.query_one(".counts", Label).update(counts_text(state))
-        self.query_one(".checks", Label).update(checks_text(state.open_pull))
+        checks = checks_text(state.open_pull)
+        checks_label = self.query_one(".checks", Label)
+        checks_label.update(checks)
+        checks_label.display = bool(checks)  # no pull request: give the line to the log
         note = self.query_one(".note", Label)
         note.update(state.error or state.note)
         note.set_class(state.error is not None, "-error")
