@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from soda_tui.core.models import Issue, PullRequest
 from soda_tui.core.naming import branch_name, issue_number_from_branch
+from soda_tui.github.errors import GraphQLError
 from soda_tui.loop.context import RepoContext
 from soda_tui.loop.queue import review_query, working_issues, working_query
 from soda_tui.loop.results import ActionRefused, Exit
@@ -26,11 +27,25 @@ class IssueDetail:
     label_ids: dict[str, str]
 
 
+async def _search(ctx: RepoContext, query: str) -> dict:
+    try:
+        return await ctx.client.execute("IssueSearch", {"query": query})
+    except GraphQLError as error:
+        # GitHub's search names no repository it cannot see: that is a config problem, not a bug.
+        if any("cannot be searched" in item.get("message", "") for item in error.errors):
+            raise ActionRefused(
+                f"{ctx.repo} was not found on GitHub, or the token cannot see it: "
+                "check the name in the config",
+                Exit.USAGE,
+            ) from None
+        raise
+
+
 async def find_working(ctx: RepoContext, issue_number: int | None) -> int:
     """The issue the agent holds: the one asked for, or the single working issue on GitHub."""
     if issue_number is not None:
         return issue_number
-    data = await ctx.client.execute("IssueSearch", {"query": working_query(ctx.repo)})
+    data = await _search(ctx, working_query(ctx.repo))
     working = working_issues({"working": data.get("search")})
     if not working:
         raise ActionRefused(
@@ -43,7 +58,7 @@ async def find_review(ctx: RepoContext, issue_number: int | None) -> int:
     """The issue to land: the one asked for, or the oldest issue in review."""
     if issue_number is not None:
         return issue_number
-    data = await ctx.client.execute("IssueSearch", {"query": review_query(ctx.repo)})
+    data = await _search(ctx, review_query(ctx.repo))
     nodes = [n for n in (data.get("search") or {}).get("nodes") or [] if n and "number" in n]
     if not nodes:
         raise ActionRefused(f"nothing is in review in {ctx.repo}: bottle an issue first")

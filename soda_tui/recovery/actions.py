@@ -39,6 +39,8 @@ def describe(item: OrphanItem, action: RecoveryAction) -> str:
     number = item.issue_number
     if action is RecoveryAction.ARCHIVE:
         where = "" if item.location == "local" else ", then delete the branch"
+        if item.pull is not None and item.pull.state == "OPEN" and item.location == "remote":
+            where += f" (which closes pull request #{item.pull.number})"
         return (
             f"archive {branch}: push tag {archive_tag(branch)} at {str(item.head_oid)[:10]}{where}"
         )

@@ -63,10 +63,10 @@ class SpanMetrics(SpanProcessor):
         elif attributes.get(sc.ACTION) == "run" and attributes.get(sc.BLOCKED):
             self.blocked.add(1, labels)
         elif attributes.get(sc.ACTION) == "land" and isinstance(
-            outcome := attributes.get(sc.LAND_OUTCOME), str
+            land_outcome := attributes.get(sc.LAND_OUTCOME), str
         ):
-            self.land_attempts.add(1, {**labels, "outcome": outcome})
-            if outcome == "landed":
+            self.land_attempts.add(1, {**labels, "outcome": land_outcome})
+            if land_outcome == "landed":
                 self.landed.add(1, labels)
                 seconds = attributes.get(sc.TIME_TO_LAND)
                 if isinstance(seconds, int | float):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from soda_tui.telemetry import conventions as sc
 from soda_tui.telemetry.metrics import Metrics, MetricsReport
@@ -29,7 +29,7 @@ def format_ns(nanoseconds: int | None) -> str:
     return format_seconds(None if nanoseconds is None else nanoseconds / 1e9)
 
 
-def clock_time(nanoseconds: int, zone: object = None) -> str:
+def clock_time(nanoseconds: int, zone: tzinfo | None = None) -> str:
     """When a span started, as `HH:MM:SS` (UTC unless a tzinfo is given)."""
     moment = datetime.fromtimestamp(nanoseconds / 1e9, tz=UTC)
     return moment.astimezone(zone).strftime("%H:%M:%S") if zone else moment.strftime("%H:%M:%S")

@@ -108,7 +108,8 @@ def test_the_token_appears_nowhere_after_a_full_run_and_failing_commands(world: 
         world.config.read_text(encoding="utf-8").replace("acme/vault", "acme/gone"),
         encoding="utf-8",
     )
-    soda("bottle", "--config", str(missing), expect=2)
+    gone = soda("bottle", "--config", str(missing), expect=2)
+    assert "acme/gone was not found" in one_line(gone.stderr)
     soda("worker", "--ticks", "1", "--config", str(missing))
 
     for text in outputs:
@@ -127,3 +128,19 @@ def test_the_token_appears_nowhere_after_a_full_run_and_failing_commands(world: 
 def _leaks_in_text(text: str, token: str) -> bool:
     data = text.encode()
     return any(form in data for form in _forms(token))
+
+
+def test_the_scanner_finds_a_token_in_a_file_and_inside_a_git_object(tmp_path: Path) -> None:
+    planted = tmp_path / "planted"
+    planted.mkdir()
+    (planted / "log.txt").write_text(f"Authorization: bearer {TOKEN}\n", encoding="utf-8")
+    assert _leaks(planted, TOKEN) == [str(planted / "log.txt")]
+    (planted / "log.txt").unlink()
+    repo = planted / "repo"
+    git("init", "-q", str(repo), cwd=planted)
+    (repo / "secret.txt").write_text(TOKEN, encoding="utf-8")
+    git("add", "secret.txt", cwd=repo)
+    (repo / "secret.txt").unlink()  # only the compressed object keeps it now
+    assert _leaks(planted, TOKEN) == [f"{repo / '.git'} (inside a git object)"]
+    header = "Basic " + base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
+    assert _leaks_in_text(header, TOKEN)

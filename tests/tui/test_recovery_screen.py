@@ -203,8 +203,10 @@ async def test_a_failed_scan_is_shown_and_r_scans_again(world: RecoveryWorld) ->
     async with Host(world).run_test(size=(160, 40)) as pilot:
         await wait_until(
             pilot,
-            lambda: isinstance(pilot.app.screen, RecoveryScreen)
-            and pilot.app.screen.query_one("#recovery-summary").has_class("-problem"),
+            lambda: (
+                isinstance(pilot.app.screen, RecoveryScreen)
+                and pilot.app.screen.query_one("#recovery-summary").has_class("-problem")
+            ),
             what="the scan failure",
         )
         recovery = screen(pilot)
