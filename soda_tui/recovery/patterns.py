@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
 # soda-tui's own branches, My Little Soda's `agent*/` and `work-*` branches.
-DEFAULT_BRANCH_PATTERNS: tuple[str, ...] = ("agent001/*", "agent*/*", "work-*")
+from soda_tui.settings.models import Defaults
+
+DEFAULT_BRANCH_PATTERNS: tuple[str, ...] = Defaults().recovery_patterns
 
 _ISSUE_IN_BRANCH = re.compile(r"(?:agent[^/]*/|work-)(\d+)(?:[-_/.].*)?")
 

@@ -276,6 +276,12 @@ class Defaults(_Settings):
         default=24.0, gt=0, description="Claims older than this, with no live run, are recoverable."
     )
     bell: bool = Field(default=False, description="Ring the terminal bell on events that need you.")
+    recovery_patterns: tuple[str, ...] = Field(
+        default=("agent001/*", "agent*/*", "work-*"),
+        min_length=1,
+        description="Glob patterns of branches the recovery scan treats as agent work "
+        "(`*` also matches `/`); My Little Soda's agent*/ and work-* by default.",
+    )
 
     @field_validator("agent")
     @classmethod

@@ -66,6 +66,7 @@ class SodaApp(DashboardActions):
             self.refresh_board(tick=True)
             for repo in self.repos:
                 self._start(Job("backfill", repo), read_last_run(self.contexts[repo]))
+            self.scan_orphans()
 
     def dashboard_ready(self) -> None:
         """Draw every pane and the status line once the dashboard's widgets exist."""
@@ -172,6 +173,8 @@ class SodaApp(DashboardActions):
             self.show_queues(result)
         elif job.kind == "backfill" and isinstance(result, RunLogTail):
             self.backfill_done(result)
+        elif job.kind == "orphans":
+            self.show_orphans(result)
         elif job.kind == "unpark" and job.repo is not None:
             self._set_state(job.repo, parked_until=None, parked_reason="", note="unparked")
 

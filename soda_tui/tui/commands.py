@@ -67,6 +67,11 @@ class DashboardCommands(Provider):
             PaletteEntry(
                 "Queue", "every repository's queue; pop a chosen issue", app.action_open_queue
             ),
+            PaletteEntry(
+                "Recover",
+                "left-behind branches and claims, with actions that archive before deleting",
+                app.action_open_recovery,
+            ),
             PaletteEntry("Help", "every key and what the badges mean", app.action_open_help),
         ]
         found += [

@@ -72,6 +72,20 @@ async def read_queues(session: Session, repos: list[RepoName]) -> dict[RepoName,
     return await list_queues(session.client, repos)
 
 
+async def scan_orphans(session: Session, contexts: dict[str, RepoContext]) -> dict[str, int]:
+    """Left-behind items per repository (the recovery scan: a few requests for all of them)."""
+    from soda_tui.recovery.ignore import IgnoreStore
+    from soda_tui.recovery.models import orphan_counts
+    from soda_tui.recovery.scan import scan_repositories
+
+    scan = await scan_repositories(
+        list(contexts.values()),
+        patterns=session.config.defaults.recovery_patterns,
+        ignore=IgnoreStore(session.paths.ignored_file),
+    )
+    return {str(repo): count for repo, count in orphan_counts(scan).items()}
+
+
 async def run_action(
     ctx: RepoContext,
     action: str,

@@ -56,6 +56,8 @@ class PaneState:
     """The newest line of long git work (clone, fetch, push) while it runs."""
     note: str = ""
     """The last thing that happened in this repository, one line."""
+    orphans: int | None = None
+    """Left-behind items the last recovery scan found (None: not scanned yet)."""
     error: str | None = None
 
     def with_changes(self, **changes: Any) -> PaneState:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 
@@ -10,13 +11,16 @@ from soda_tui.agents.events import AgentEvent
 from soda_tui.core.models import Issue, RepoName
 from soda_tui.loop.parking import unpark
 from soda_tui.tui.commands import ACTION_TITLES
-from soda_tui.tui.jobs import Job, read_queues, run_action
+from soda_tui.tui.jobs import Job, read_queues, run_action, scan_orphans
 from soda_tui.tui.reports import DashboardReports
 from soda_tui.tui.screens.confirm import ConfirmScreen
 from soda_tui.tui.screens.dashboard import DashboardScreen
 from soda_tui.tui.screens.help import HelpScreen, KeyRow, key_rows
 from soda_tui.tui.screens.logs import LogsScreen
 from soda_tui.tui.screens.queue import QueueScreen
+
+if TYPE_CHECKING:
+    from soda_tui.tui.screens.recovery import RecoveryScreen
 
 
 class DashboardActions(DashboardReports):
@@ -178,6 +182,38 @@ class DashboardActions(DashboardReports):
 
     def on_queue_screen_reload(self, message: QueueScreen.Reload) -> None:
         self._load_queues()
+
+    # -- recovery screen -------------------------------------------------------------------------
+
+    def action_open_recovery(self) -> None:
+        """Show every repository's left-behind work, with actions that never destroy it."""
+        from soda_tui.recovery.ignore import IgnoreStore
+        from soda_tui.tui.screens.recovery import RecoveryScreen
+
+        self.push_screen(
+            RecoveryScreen(
+                dict(self.contexts),
+                ignore=IgnoreStore(self.session.paths.ignored_file),
+                patterns=self.session.config.defaults.recovery_patterns,
+                clock=self.clock,
+            )
+        )
+
+    def scan_orphans(self) -> None:
+        """Count left-behind work per repository in the background (shown on the panes)."""
+        self._start(Job("orphans"), scan_orphans(self.session, dict(self.contexts)))
+
+    def show_orphans(self, counts: dict[str, int]) -> None:
+        """Put the orphan counts on the panes."""
+        for repo in self.repos:
+            self._set_state(repo, orphans=counts.get(repo, 0))
+
+    def on_recovery_screen_scanned(self, message: RecoveryScreen.Scanned) -> None:
+        self.show_orphans({str(repo): count for repo, count in message.counts.items()})
+
+    def on_recovery_screen_actions_done(self, message: RecoveryScreen.ActionsDone) -> None:
+        # A recovery PR or a re-queue changes the board: look again.
+        self.refresh_board()
 
     def action_open_help(self) -> None:
         """Show every key (as remapped) and what the badges mean."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,7 @@ def receiver() -> Iterator[OtlpReceiver]:
 
 
 @pytest.fixture
-async def world(localhub: LocalHub, hub_token: str, tmp_path: Path) -> Iterator[LoopWorld]:
+async def world(localhub: LocalHub, hub_token: str, tmp_path: Path) -> AsyncIterator[LoopWorld]:
     seed_repo(localhub, "acme/export")
     loop_world = open_world(localhub, hub_token, tmp_path, ["acme/export"], agent=FAST_DEMO)
     yield loop_world

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -88,7 +88,7 @@ def recording(tmp_path: Path) -> Iterator[Recording]:
 
 
 @pytest.fixture
-async def world(localhub: LocalHub, hub_token: str, tmp_path: Path) -> Iterator[LoopWorld]:
+async def world(localhub: LocalHub, hub_token: str, tmp_path: Path) -> AsyncIterator[LoopWorld]:
     seed_repo(localhub, "acme/widgets")
     loop_world = open_world(localhub, hub_token, tmp_path, ["acme/widgets"], agent=FAST_DEMO)
     yield loop_world

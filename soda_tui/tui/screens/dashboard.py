@@ -77,6 +77,13 @@ class DashboardScreen(Screen[None]):
             tooltip="Every repository's queue; pop a chosen issue",
         ),
         Binding(
+            "o",
+            "app.open_recovery",
+            "Recover",
+            id="recover",
+            tooltip="Left-behind branches and claims across repositories, with safe actions",
+        ),
+        Binding(
             "enter",
             "logs",
             "Logs",

@@ -68,7 +68,8 @@ def counts_text(state: PaneState) -> str:
     board = state.board
     if board is None or not board.found:
         return ""
-    return f"queue {board.queued} · review {board.review} · blocked {board.blocked}"
+    counts = f"queue {board.queued} · review {board.review} · blocked {board.blocked}"
+    return f"{counts} · orphans {state.orphans}" if state.orphans else counts
 
 
 class RepoPane(Widget, can_focus=True):
