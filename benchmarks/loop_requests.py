@@ -1,97 +1,300 @@
-"""GraphQL requests, points and wall time of each loop action against localhub with injected latency.
+"""GraphQL requests, points, git round trips and wall time of each loop action and of a recovery
+scan, against localhub with injected latency, beside the floor (the fewest round trips × latency).
 
-Prints one row per action and scale, with the floor (minimum round trips × latency) beside it.
-Run: .venv/bin/python benchmarks/loop_requests.py [--latency-ms 100] [--queued 10,1000,10000]
+Each world is one repository with Q queued issues and B agent branches pushed beforehand; it runs
+peek, status and a recovery scan, then two full cycles (pop, run, bottle, land): the first as the
+bare CLI does (`soda-tui bottle` finds the issue itself), the second as the autopilot does (the
+issue number is known). Then status and a scan over 1, 5 and 20 repositories.
+Run: .venv/bin/python -m benchmarks.loop_requests [--latency-ms 100] [--queued 10,1000,10000]
+     [--branches 10,1000] [--repos 1,5,20] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from benchmarks.common import bench_hub, machine, open_session, seed
+from benchmarks.branches import push_agent_branches
+from benchmarks.common import Table, bench_hub, machine, median, open_session, seed
+from soda_tui.localhub import LocalHub
 from soda_tui.loop.bottle import bottle
+from soda_tui.loop.context import RepoContext
 from soda_tui.loop.land import land
 from soda_tui.loop.pop import peek, pop
 from soda_tui.loop.run import run
+from soda_tui.loop.session import Session
+from soda_tui.loop.status import BATCH as STATUS_BATCH
 from soda_tui.loop.status import fetch_board
+from soda_tui.recovery.scan import BATCH_REPOS as SCAN_BATCH
+from soda_tui.recovery.scan import scan_repositories
 
-# The fewest round trips each action can take: the floor we compare against.
-FLOOR = {"peek": 1, "pop": 2, "bottle": 3, "land": 3, "status": 1}
+COLUMNS = (
+    "action",
+    "scale",
+    "GraphQL req",
+    "points",
+    "git trips",
+    "floor trips",
+    "wall ms",
+    "floor ms",
+    "ratio",
+    "wall ms at 0 ms",
+)
+WARM_REPEATS = 3
+REFS_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Floor:
+    """The fewest sequential round trips an action needs: GraphQL requests plus git HTTP exchanges."""
+
+    graphql: int
+    git: int = 0
+
+    @property
+    def trips(self) -> int:
+        """All round trips."""
+        return self.graphql + self.git
+
+
+# Why these floors: peek reads everything in one request; pop claims (labels and branch) in one
+# mutation after that read, and clones (ref advertisement + pack: 2 git exchanges) or fetches the
+# moved default branch (2); bottle reads the issue, opens the pull request and swaps the labels (3),
+# and needs one ref advertisement to see that run already pushed the branch; land checks the gate,
+# merges, then closes/relabels/comments/deletes in one mutation (3); status reads 25 repositories
+# per request; a scan reads 100 branches per page, 5 repositories per request. `run` has no floor:
+# its wall time is mostly the agent's own.
+FLOORS: dict[str, Floor | None] = {
+    "peek": Floor(1),
+    "pop (fresh clone)": Floor(2, 2),
+    "pop (warm)": Floor(2, 2),
+    "run": None,
+    "run #n": None,
+    "bottle": Floor(3, 1),
+    "bottle #n": Floor(3, 1),
+    "land": Floor(3),
+    "land #n": Floor(3),
+}
+
+
+def status_floor(repos: int) -> Floor:
+    """One request per STATUS_BATCH repositories."""
+    return Floor(math.ceil(repos / STATUS_BATCH))
+
+
+def scan_floor(repos: int, branches_per_repo: int) -> Floor:
+    """Pages of 100 branches (the default branch counts), SCAN_BATCH repositories per request."""
+    pages = math.ceil((branches_per_repo + 1) / REFS_PER_PAGE)
+    return Floor(pages * math.ceil(repos / SCAN_BATCH))
+
+
+@dataclass(frozen=True)
+class Spent:
+    """What one run of an action cost."""
+
+    requests: int
+    points: int
+    git: int
+    wall: float
 
 
 class Meter:
-    """Requests and points spent between two readings of a client."""
+    """Requests, points and git exchanges spent while one action runs, printed as a table row."""
 
-    def __init__(self, session) -> None:
+    def __init__(self, hub: LocalHub, session: Session, table: Table, latency_ms: int) -> None:
+        self.hub = hub
         self.session = session
+        self.table = table
+        self.latency_ms = latency_ms
 
-    async def measure(self, name: str, scale: str, action, latency_ms: int) -> None:
+    def _git_count(self) -> int:
+        return sum(n for route, n in self.hub.request_counts.items() if route.startswith("git"))
+
+    async def _once(self, action: Callable[[], Awaitable[Any]]) -> Spent:
         client = self.session.client
-        requests, points = client.request_count, client.budget.points_used
+        requests, points, git = client.request_count, client.budget.points_used, self._git_count()
         started = time.perf_counter()
         await action()
         wall = time.perf_counter() - started
-        used = client.request_count - requests
-        floor = FLOOR[name] * latency_ms / 1000
-        print(
-            f"{name:7} {scale:>22} {used:9d} {client.budget.points_used - points:7d} "
-            f"{wall * 1000:9.0f} {floor * 1000:9.0f} {wall / floor if floor else 0:6.2f}"
+        return Spent(
+            client.request_count - requests,
+            client.budget.points_used - points,
+            self._git_count() - git,
+            wall,
+        )
+
+    async def measure(
+        self,
+        name: str,
+        scale: str,
+        action: Callable[[], Awaitable[Any]],
+        floor: Floor | None,
+        *,
+        repeat: bool = False,
+    ) -> None:
+        """Run `action` once (a read-only one also warm and at 0 ms latency) and print its rows."""
+        cold = await self._once(action)
+        self._row(name + (" (cold)" if repeat else ""), scale, cold, cold.wall, floor)
+        if not repeat:
+            return
+        warm = [await self._once(action) for _ in range(WARM_REPEATS)]
+        self.hub.faults.update(latency_ms=0)
+        try:
+            local = [await self._once(action) for _ in range(WARM_REPEATS)]
+        finally:
+            self.hub.faults.update(latency_ms=self.latency_ms)
+        wall = median([spent.wall for spent in warm])
+        local_wall = median([spent.wall for spent in local])
+        self._row(f"{name} (warm)", scale, warm[-1], wall, floor, local_wall)
+
+    def _row(
+        self,
+        name: str,
+        scale: str,
+        spent: Spent,
+        wall: float,
+        floor: Floor | None,
+        local: float | None = None,
+    ) -> None:
+        floor_seconds = floor.trips * self.latency_ms / 1000 if floor is not None else None
+        self.table.row(
+            name,
+            scale,
+            spent.requests,
+            spent.points,
+            spent.git,
+            floor.trips if floor is not None else None,
+            wall * 1000,
+            floor_seconds * 1000 if floor_seconds is not None else None,
+            wall / floor_seconds if floor_seconds else None,
+            local * 1000 if local is not None else None,
         )
 
 
-async def one_repo(queued: int, latency_ms: int) -> None:
-    with bench_hub() as hub, tempfile.TemporaryDirectory() as root:
+async def _cycle(meter: Meter, ctx: RepoContext, scale: str, *, known: bool) -> None:
+    """Pop, run, bottle and land one issue; with `known`, pass the issue number like the autopilot."""
+    pop_name = "pop (warm)" if known else "pop (fresh clone)"
+    popped: dict[str, int] = {}
+
+    async def do_pop() -> None:
+        result = await pop(ctx)
+        if not result.ok:
+            raise RuntimeError(f"pop did nothing: {result.message}")
+        popped["number"] = result.data["issue"]["number"]
+
+    async def do_run() -> None:
+        result = await run(ctx, number)
+        if not result.ok:
+            raise RuntimeError(f"the demo agent did not finish: {result.message}")
+
+    await meter.measure(pop_name, scale, do_pop, FLOORS[pop_name])
+    number = popped["number"] if known else None
+    suffix = " #n" if known else ""
+    await meter.measure(f"run{suffix}", scale, do_run, FLOORS[f"run{suffix}"])
+    await meter.measure(
+        f"bottle{suffix}", scale, lambda: bottle(ctx, number), FLOORS[f"bottle{suffix}"]
+    )
+    await meter.measure(f"land{suffix}", scale, lambda: land(ctx, number), FLOORS[f"land{suffix}"])
+
+
+async def one_repo(table: Table, queued: int, branches: int, latency_ms: int) -> None:
+    """A repository with `queued` issues and `branches` agent branches, through two loop cycles."""
+    with bench_hub() as hub, tempfile.TemporaryDirectory(prefix="soda-bench-") as directory:
+        root = Path(directory)
         repo = seed(hub, "bench/loop", queued=queued)
-        session = open_session(hub, [str(repo)], Path(root))
-        meter, ctx = Meter(session), session.context(repo)
+        # Branch numbers past the queue, so the loop's own branches never meet them.
+        push_agent_branches(hub, repo, branches, root, first_issue=queued + 1)
+        session = open_session(hub, [str(repo)], root)
+        meter, ctx = Meter(hub, session, table, latency_ms), session.context(repo)
         hub.faults.update(latency_ms=latency_ms)
+        scale = f"{queued:,} queued, {branches:,} branches"
         try:
-            scale = f"{queued} queued"
-            await meter.measure("peek", scale, lambda: peek(ctx), latency_ms)
-            await meter.measure("pop", scale, lambda: pop(ctx), latency_ms)
-            hub.faults.update(latency_ms=0)
-            await run(ctx)
-            hub.faults.update(latency_ms=latency_ms)
-            await meter.measure("bottle", scale, lambda: bottle(ctx), latency_ms)
-            await meter.measure("land", scale, lambda: land(ctx), latency_ms)
+            await meter.measure("peek", scale, lambda: peek(ctx), FLOORS["peek"], repeat=True)
+            await meter.measure(
+                "status",
+                scale,
+                lambda: fetch_board(session.client, [repo]),
+                status_floor(1),
+                repeat=True,
+            )
+            await meter.measure(
+                "recovery scan",
+                scale,
+                lambda: scan_repositories([ctx]),
+                scan_floor(1, branches),
+                repeat=True,
+            )
+            await _cycle(meter, ctx, scale, known=False)
+            await _cycle(meter, ctx, scale, known=True)
         finally:
             await session.aclose()
 
 
-async def many_repos(count: int, latency_ms: int) -> None:
-    with bench_hub() as hub, tempfile.TemporaryDirectory() as root:
-        names = [str(seed(hub, f"fleet/r{index:02d}", queued=5)) for index in range(count)]
-        session = open_session(hub, names, Path(root))
+async def many_repos(table: Table, count: int, branches: int, latency_ms: int) -> None:
+    """Status and a recovery scan over `count` repositories (5 queued issues each)."""
+    with bench_hub() as hub, tempfile.TemporaryDirectory(prefix="soda-bench-") as directory:
+        root = Path(directory)
+        names = []
+        for index in range(count):
+            name = seed(hub, f"fleet/r{index:02d}", queued=5)
+            push_agent_branches(hub, name, branches, root, first_issue=6)
+            names.append(name)
+        session = open_session(hub, [str(name) for name in names], root)
+        meter = Meter(hub, session, table, latency_ms)
         hub.faults.update(latency_ms=latency_ms)
+        scale = f"{count} repositories, {branches:,} branches each"
         try:
-            await Meter(session).measure(
+            await meter.measure(
                 "status",
-                f"{count} repositories",
-                lambda: fetch_board(session.client, session.repo_names()),
-                latency_ms,
+                scale,
+                lambda: fetch_board(session.client, names),
+                status_floor(count),
+                repeat=True,
+            )
+            contexts = [session.context(name) for name in names]
+            await meter.measure(
+                "recovery scan",
+                scale,
+                lambda: scan_repositories(contexts),
+                scan_floor(count, branches),
+                repeat=True,
             )
         finally:
             await session.aclose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def _numbers(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the loop-requests tables."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latency-ms", type=int, default=100)
     parser.add_argument("--queued", default="10,1000,10000")
+    parser.add_argument("--branches", default="10,1000")
     parser.add_argument("--repos", default="1,5,20")
-    args = parser.parse_args()
-    print(f"# loop requests against localhub, {args.latency_ms} ms injected latency; {machine()}")
-    print(
-        f"{'action':7} {'scale':>22} {'requests':>9} {'points':>7} {'wall ms':>9} {'floor ms':>9} {'ratio':>6}"
-    )
-    for queued in (int(x) for x in args.queued.split(",")):
-        asyncio.run(one_repo(queued, args.latency_ms))
-    for count in (int(x) for x in args.repos.split(",")):
-        asyncio.run(many_repos(count, args.latency_ms))
+    parser.add_argument("--repo-branches", type=int, default=10, help="agent branches per repository in the fleet")
+    parser.add_argument("--quick", action="store_true", help="10 and 1,000 queued, 10 branches, 1 and 5 repositories")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.queued, args.branches, args.repos = "10,1000", "10", "1,5"
+    print(f"# Loop requests: localhub with {args.latency_ms} ms injected latency per HTTP request")
+    print(f"machine: {machine()}")
+    table = Table("One repository: each action", COLUMNS, {"action": 20, "scale": 28})
+    for queued in _numbers(args.queued):
+        for branches in _numbers(args.branches):
+            asyncio.run(one_repo(table, queued, branches, args.latency_ms))
+    fleet = Table("Many repositories: status and recovery scan", COLUMNS, {"action": 20, "scale": 28})
+    for count in _numbers(args.repos):
+        asyncio.run(many_repos(fleet, count, args.repo_branches, args.latency_ms))
 
 
 if __name__ == "__main__":

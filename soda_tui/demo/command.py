@@ -67,6 +67,12 @@ def run(args: argparse.Namespace) -> int:
         os.environ.pop("GITHUB_TOKEN", None)
         os.environ["SODA_DEMO_FAST"] = os.environ.get("SODA_DEMO_FAST", "")
         paths = Paths.under(root / "soda")
+        from soda_tui.telemetry.setup import current_telemetry
+
+        telemetry = current_telemetry()
+        if telemetry is not None:
+            # The demo keeps its own state dir: its traces belong beside its journals.
+            telemetry.write_traces_to(paths.traces_dir)
         if args.headless:
             return _headless(config_file, paths, args.cycles)
         from soda_tui.tui.launch import run_dashboard_for

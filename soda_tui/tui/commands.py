@@ -68,6 +68,9 @@ class DashboardCommands(Provider):
                 "Queue", "every repository's queue; pop a chosen issue", app.action_open_queue
             ),
             PaletteEntry(
+                "Traces", "recent traces of every repository, as span trees", app.open_traces
+            ),
+            PaletteEntry(
                 "Recover",
                 "left-behind branches and claims, with actions that archive before deleting",
                 app.action_open_recovery,

@@ -183,6 +183,19 @@ class DashboardActions(DashboardReports):
     def on_queue_screen_reload(self, message: QueueScreen.Reload) -> None:
         self._load_queues()
 
+    # -- traces screen ---------------------------------------------------------------------------
+
+    def open_traces(self, repo: str | None = None) -> None:
+        """Show recent traces, opened on `repo`'s current or last run when one is given."""
+        from soda_tui.telemetry.recorder import TraceRecorder
+        from soda_tui.telemetry.setup import current_telemetry
+        from soda_tui.tui.screens.traces import TracesScreen
+
+        telemetry = current_telemetry()
+        recorder = telemetry.recorder if telemetry is not None else TraceRecorder()
+        screen = TracesScreen.for_run(recorder, repo) if repo else TracesScreen(recorder)
+        self.push_screen(screen)
+
     # -- recovery screen -------------------------------------------------------------------------
 
     def action_open_recovery(self) -> None:

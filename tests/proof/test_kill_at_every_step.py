@@ -52,13 +52,17 @@ POINTS: dict[str, tuple[str, ...]] = {
 # Inside the journal's atomic write: the first write of the worker is pop's begin.
 JOURNAL_POINTS = ("journal.before_replace", "journal.after_replace")
 ALL_POINTS = [point for points in POINTS.values() for point in points]
-# The subcommand cases kill each step right after its GitHub write, where the reply is lost:
-# the worker cases below already cover every point, so these stay few to keep the suite fast.
+# The subcommand cases kill each step right after its GitHub write (where the reply is lost)
+# and after its last write (all done but the journal's finish). The worker cases cover every
+# point, so these stay few to keep the suite fast.
 SUBCOMMAND_CASES = [
     ("pop", "pop.after_claim_request"),
+    ("pop", "pop.after_workspace"),
     ("run", "run.after_agent"),
     ("bottle", "bottle.after_open_pull_request"),
+    ("bottle", "bottle.after_labels_request"),
     ("land", "land.after_merge_request"),
+    ("land", "land.after_finish_request"),
 ]
 
 

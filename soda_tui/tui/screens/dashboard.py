@@ -77,6 +77,13 @@ class DashboardScreen(Screen[None]):
             tooltip="Every repository's queue; pop a chosen issue",
         ),
         Binding(
+            "t",
+            "traces",
+            "Traces",
+            id="traces",
+            tooltip="The trace of this repository's current or last run (span tree, timings, errors)",
+        ),
+        Binding(
             "o",
             "app.open_recovery",
             "Recover",
@@ -185,6 +192,10 @@ class DashboardScreen(Screen[None]):
         repo = self.focused_repo
         if repo is not None:
             self.soda.open_logs(repo)
+
+    def action_traces(self) -> None:
+        """Open the focused repository's current or last run trace."""
+        self.soda.open_traces(self.focused_repo)
 
     def action_move(self, dx: int, dy: int) -> None:
         """Move focus to the neighbouring pane in the grid."""
