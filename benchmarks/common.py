@@ -78,12 +78,17 @@ def seed(
         hub.state.create_issues_bulk(
             name.owner,
             name.name,
-            [{"title": f"Task {i}", "body": body, "labels": ["route:ready"]} for i in range(queued)],
+            [
+                {"title": f"Task {i}", "body": body, "labels": ["route:ready"]}
+                for i in range(queued)
+            ],
         )
     return name
 
 
-def config_text(api_url: str, repos: Sequence[str], *, agent: str = FAST_DEMO_AGENT, extra: str = "") -> str:
+def config_text(
+    api_url: str, repos: Sequence[str], *, agent: str = FAST_DEMO_AGENT, extra: str = ""
+) -> str:
     """A config for `repos` on `api_url`: the given agent, checks not required, token from TOKEN_ENV."""
     lines = [
         "[github]",

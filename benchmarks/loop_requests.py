@@ -276,13 +276,21 @@ def _numbers(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> None:
     """Print the loop-requests tables."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--latency-ms", type=int, default=100)
     parser.add_argument("--queued", default="10,1000,10000")
     parser.add_argument("--branches", default="10,1000")
     parser.add_argument("--repos", default="1,5,20")
-    parser.add_argument("--repo-branches", type=int, default=10, help="agent branches per repository in the fleet")
-    parser.add_argument("--quick", action="store_true", help="10 and 1,000 queued, 10 branches, 1 and 5 repositories")
+    parser.add_argument(
+        "--repo-branches", type=int, default=10, help="agent branches per repository in the fleet"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="10 and 1,000 queued, 10 branches, 1 and 5 repositories",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.queued, args.branches, args.repos = "10,1000", "10", "1,5"
@@ -292,7 +300,9 @@ def main(argv: list[str] | None = None) -> None:
     for queued in _numbers(args.queued):
         for branches in _numbers(args.branches):
             asyncio.run(one_repo(table, queued, branches, args.latency_ms))
-    fleet = Table("Many repositories: status and recovery scan", COLUMNS, {"action": 20, "scale": 28})
+    fleet = Table(
+        "Many repositories: status and recovery scan", COLUMNS, {"action": 20, "scale": 28}
+    )
     for count in _numbers(args.repos):
         asyncio.run(many_repos(fleet, count, args.repo_branches, args.latency_ms))
 

@@ -15,6 +15,7 @@ from soda_tui.headless.crashlog import unexpected_message, write_crash_log
 from soda_tui.headless.output import emit, emit_error, emit_json, printable
 from soda_tui.headless.progress import StderrProgress
 from soda_tui.loop.context import RepoContext
+from soda_tui.loop.holding import hold_repo
 from soda_tui.loop.results import ActionRefused, ActionResult, Exit
 from soda_tui.loop.session import Session
 from soda_tui.settings.errors import ConfigError, UnknownRepo
@@ -30,8 +31,10 @@ def exit_code_for(error: BaseException) -> Exit:
     """Map a typed failure to PRODUCT.md's exit codes."""
     if isinstance(error, ActionRefused):
         return error.exit_code
-    if isinstance(error, ConfigError | UnknownRepo | MissingToken | BadCredentials | NotFound
-                  | AgentConfigError):
+    if isinstance(
+        error,
+        ConfigError | UnknownRepo | MissingToken | BadCredentials | NotFound | AgentConfigError,
+    ):
         return Exit.USAGE
     if isinstance(error, JournalError):
         return Exit.FAILURE
@@ -48,8 +51,15 @@ async def _with_session(
         session = Session.open(_config_arg(args))
         session.progress = progress
         return await body(session)
-    except (ActionRefused, ConfigError, UnknownRepo, GitHubError, GitError, JournalError,
-            AgentConfigError) as error:
+    except (
+        ActionRefused,
+        ConfigError,
+        UnknownRepo,
+        GitHubError,
+        GitError,
+        JournalError,
+        AgentConfigError,
+    ) as error:
         message = error.message if isinstance(error, ActionRefused) else str(error)
         if isinstance(error, ActionRefused) and error.exit_code == Exit.NOTHING:
             result = ActionResult(
@@ -60,8 +70,9 @@ async def _with_session(
     except Exception as error:  # never a traceback to the user
         state_dir = session.paths.state_dir if session is not None else None
         log_path = write_crash_log(error, state_dir)
-        return emit_error(unexpected_message(error, log_path), Exit.FAILURE, as_json=as_json,
-                          command=command)
+        return emit_error(
+            unexpected_message(error, log_path), Exit.FAILURE, as_json=as_json, command=command
+        )
     finally:
         progress.close()
         if session is not None:
@@ -73,7 +84,11 @@ def run_repo_action(args: argparse.Namespace, command: str, action: RepoAction) 
 
     async def body(session: Session) -> int:
         ctx = session.choose(getattr(args, "repo", None))
-        return emit(await action(ctx, args), as_json=bool(getattr(args, "json", False)))
+        if command == "peek":  # reads only: no need to hold the repository
+            return emit(await action(ctx, args), as_json=bool(getattr(args, "json", False)))
+        with hold_repo(session.paths, ctx.repo, holder=f"soda-tui {command}"):
+            result = await action(ctx, args)
+        return emit(result, as_json=bool(getattr(args, "json", False)))
 
     return asyncio.run(_with_session(args, command, body))
 

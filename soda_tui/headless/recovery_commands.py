@@ -75,7 +75,8 @@ def add_recovery_commands(add: AddCommand, common: Common) -> None:
         action="append",
         metavar="GLOB",
         default=[],
-        help="agent branch patterns (default: agent001/*, agent*/*, work-*)",
+        help="agent branch patterns (default: the config's defaults.recovery_patterns, "
+        "agent001/*, agent*/* and work-*)",
     )
     recover.add_argument("--include-ignored", action="store_true", help="show ignored items too")
     recover.add_argument(
@@ -202,7 +203,6 @@ def cmd_recover(args: argparse.Namespace) -> int:
     from soda_tui.recovery import bulk
     from soda_tui.recovery.details import inspect_item
     from soda_tui.recovery.ignore import IgnoreFileError, IgnoreStore
-    from soda_tui.recovery.patterns import DEFAULT_BRANCH_PATTERNS
     from soda_tui.recovery.scan import scan_repositories
 
     async def body(session: Session) -> int:
@@ -213,7 +213,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
                 return _unignore(store, args, contexts)
             scan = await scan_repositories(
                 contexts,
-                patterns=tuple(args.pattern) or DEFAULT_BRANCH_PATTERNS,
+                patterns=tuple(args.pattern) or session.config.defaults.recovery_patterns,
                 ignore=store,
                 progress=session.progress,
             )

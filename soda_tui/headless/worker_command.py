@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 import sys
 
+from soda_tui.core.models import RepoName
 from soda_tui.core.secrets import redact
 from soda_tui.headless.commands import _with_session
 from soda_tui.headless.output import emit_json, printable
-from soda_tui.loop.autopilot import Autopilot, WorkerUpdate
+from soda_tui.loop.autopilot import Autopilot, UpdateSink, WorkerUpdate
+from soda_tui.loop.holding import hold_repo
 from soda_tui.loop.results import ActionRefused, Exit
 from soda_tui.loop.session import Session
 
@@ -45,21 +48,40 @@ def cmd_worker(args: argparse.Namespace) -> int:
                 line = f"{update.at:%H:%M:%S} {update.repo}: {mark}{update.message}"
                 print(printable(redact(line)), flush=True)
 
-        autopilot = Autopilot(session, names, show)
-        loop = asyncio.get_running_loop()
-        stopping: list[asyncio.Task[None]] = []
+        with contextlib.ExitStack() as held:
+            # One agent per repository: refuse to start while another process runs any of them.
+            locks = {
+                str(name): held.enter_context(
+                    hold_repo(session.paths, name, holder="soda-tui worker", refusal=Exit.USAGE)
+                )
+                for name in names
+            }
 
-        def request_stop() -> None:
-            sys.stderr.write("soda-tui worker: stopping after the current step\n")
-            stopping.append(loop.create_task(autopilot.shutdown()))
+            def show_and_beat(update: WorkerUpdate) -> None:
+                if update.kind == "step" and update.repo in locks:
+                    locks[update.repo].beat(issue=update.issue)
+                show(update)
 
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, request_stop)
-        try:
-            await autopilot.run_forever(args.ticks)
-        finally:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(sig)
+            await serve(session, names, show_and_beat, args.ticks)
         return 0
 
     return asyncio.run(_with_session(args, "worker", body))
+
+
+async def serve(session: Session, names: list[RepoName], sink: UpdateSink, ticks: int) -> None:
+    """Run the autopilot until its ticks are done or SIGINT/SIGTERM asks it to stop."""
+    autopilot = Autopilot(session, names, sink)
+    loop = asyncio.get_running_loop()
+    stopping: list[asyncio.Task[None]] = []
+
+    def request_stop() -> None:
+        sys.stderr.write("soda-tui worker: stopping after the current step\n")
+        stopping.append(loop.create_task(autopilot.shutdown()))
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, request_stop)
+    try:
+        await autopilot.run_forever(ticks)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

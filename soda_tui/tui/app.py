@@ -62,6 +62,7 @@ class SodaApp(DashboardActions):
         # The only timers: the poll, and a 1 s tick that redraws clock text and nothing else.
         self.set_interval(1.0, self._tick_clocks)
         if self.poll:
+            self.hold_repositories()
             self.set_interval(self.poll_seconds, partial(self.refresh_board, tick=True))
             self.refresh_board(tick=True)
             for repo in self.repos:

@@ -19,6 +19,7 @@ from soda_tui.loop.autopilot import RepoWorker, WorkerUpdate
 from soda_tui.loop.context import RepoContext
 from soda_tui.loop.session import Session
 from soda_tui.loop.status import BoardSnapshot
+from soda_tui.recovery.locks import RepoLock
 from soda_tui.tui.jobs import Job, read_board
 from soda_tui.tui.messages import AgentOutput, AgentSignal, Progressed, WorkerReported
 from soda_tui.tui.model import Alert, OutputBuffer, PaneState, log_line_text, refusal
@@ -70,6 +71,7 @@ class DashboardHost(App[None]):
         self.stops: dict[str, asyncio.Event] = {}
         self.acted: set[str] = set()  # repositories whose running autopilot tick took a step
         self.jobs: dict[Worker[Any], Job] = {}
+        self.repo_locks: list[RepoLock] = []
         self.last_refresh: datetime | None = None
         self.refresh_problem: str | None = None
         self._board_running = False

@@ -65,6 +65,7 @@ def _launch(config_file: Path | None, *, paths: Paths | None, title: str) -> int
         try:
             await app.run_async()
         finally:
+            app.release_repositories()
             await session.aclose()
 
     asyncio.run(main())

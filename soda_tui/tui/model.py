@@ -58,6 +58,8 @@ class PaneState:
     """The last thing that happened in this repository, one line."""
     orphans: int | None = None
     """Left-behind items the last recovery scan found (None: not scanned yet)."""
+    held_elsewhere: str | None = None
+    """Why this dashboard may not act here: another soda-tui process runs the repository."""
     error: str | None = None
 
     def with_changes(self, **changes: Any) -> PaneState:
@@ -111,6 +113,8 @@ def badge(state: PaneState) -> str:
 def refusal(action: str, state: PaneState) -> str | None:
     """Why `action` cannot run in this repository now, or None when it can."""
     repo = state.repo
+    if state.held_elsewhere:
+        return state.held_elsewhere
     if action == "autopilot":
         return None
     if action == "unpark":

@@ -183,6 +183,26 @@ class DashboardActions(DashboardReports):
     def on_queue_screen_reload(self, message: QueueScreen.Reload) -> None:
         self._load_queues()
 
+    # -- one agent per repository across processes -------------------------------------------
+
+    def hold_repositories(self) -> None:
+        """Take each repository's lock; one run by another process is shown and left alone."""
+        from soda_tui.recovery.locks import RepoLock, RepoLockHeld
+
+        for repo in self.repos:
+            lock = RepoLock(self.session.paths.state_dir, RepoName.parse(repo), holder="dashboard")
+            try:
+                lock.acquire()
+            except RepoLockHeld as held:
+                self._set_state(repo, held_elsewhere=str(held), error=str(held))
+                continue
+            self.repo_locks.append(lock)
+
+    def release_repositories(self) -> None:
+        """Give every lock back (the dashboard is closing)."""
+        while self.repo_locks:
+            self.repo_locks.pop().release()
+
     # -- traces screen ---------------------------------------------------------------------------
 
     def open_traces(self, repo: str | None = None) -> None:
