@@ -64,13 +64,33 @@ async def take(shot: Shot, out_dir: Path, scratch: Path) -> Path:
         await session.aclose()
 
 
+async def take_traces(out_dir: Path) -> Path:
+    """The traces screen on the deterministic sample traces the traces tests use."""
+    sys.path.insert(0, str(ROOT / "tests" / "tui"))
+    from test_traces_screen_support import NOW_NS, TracesHost, sample_recorder
+
+    from soda_tui.tui.screens.traces import TracesScreen
+
+    recorder = sample_recorder()
+    app = TracesHost(lambda: TracesScreen.for_run(recorder, "acme/api", now_ns=lambda: NOW_NS))
+    async with app.run_test(size=(150, 34)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        return Path(app.save_screenshot("traces.svg", path=str(out_dir)))
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
 async def main(out_dir: Path) -> int:
     """Write every screenshot into `out_dir`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="soda-screenshots-") as scratch:
         for shot in SHOTS:
             written = await take(shot, out_dir, Path(scratch))
-            print(f"wrote {written.relative_to(ROOT) if written.is_relative_to(ROOT) else written}")
+            print(f"wrote {_shown(written)}")
+    print(f"wrote {_shown(await take_traces(out_dir))}")
     return 0
 
 
