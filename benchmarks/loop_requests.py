@@ -117,15 +117,20 @@ class Meter:
     def _git_count(self) -> int:
         return sum(n for route, n in self.hub.request_counts.items() if route.startswith("git"))
 
+    def _points_used(self) -> int:
+        # localhub's own accounting: the client counts the first response of a session as one
+        # point whatever it cost, so a cold row would under-report.
+        return self.hub.state.rate_snapshot(self.hub.login).used
+
     async def _once(self, action: Callable[[], Awaitable[Any]]) -> Spent:
         client = self.session.client
-        requests, points, git = client.request_count, client.budget.points_used, self._git_count()
+        requests, points, git = client.request_count, self._points_used(), self._git_count()
         started = time.perf_counter()
         await action()
         wall = time.perf_counter() - started
         return Spent(
             client.request_count - requests,
-            client.budget.points_used - points,
+            self._points_used() - points,
             self._git_count() - git,
             wall,
         )

@@ -58,6 +58,8 @@ def _unfinished(journal: Journal) -> JournalEntry | None:
 async def pop(ctx: RepoContext, issue_number: int | None = None) -> ActionResult:
     """Claim the next queued issue (or the one asked for), create its branch and workspace."""
     journal = ctx.journal()
+    # A workspace path that escapes soda-tui's directories is refused before anything is claimed.
+    ctx.paths.workspace(str(ctx.repo))
     entry = _unfinished(journal)
     if entry is not None:
         if entry.action != "pop":

@@ -61,7 +61,7 @@ def _outside_home(world: CliWorld) -> list[Path]:
     return sorted(path for path in world.root.rglob("*") if not path.is_relative_to(world.home))
 
 
-def test_a_symlink_out_of_the_workspaces_is_refused_and_the_pop_finishes_once_removed(
+def test_a_symlink_out_of_the_workspaces_is_refused_before_the_claim_and_pop_works_after(
     hub: LocalHub, hub_token: str, tmp_path: Path
 ) -> None:
     world = make_cli_world(hub, hub_token, tmp_path, "acme/linked")
@@ -75,8 +75,7 @@ def test_a_symlink_out_of_the_workspaces_is_refused_and_the_pop_finishes_once_re
     assert refused.returncode == 2
     assert "outside" in one_line(refused.stderr) and "symbolic link" in refused.stderr
     assert list(outside.iterdir()) == []
-    # The claim went out before the workspace was refused: the issue is consistently working.
-    assert world.view().issue(number)["labels"] == {"agent001"}
+    assert world.view().issue(number)["labels"] == {"route:ready"}  # refused before the claim
 
     (world.paths.workspaces_dir / "acme").unlink()
     assert "popped" in _ok(world, "pop")
