@@ -13,7 +13,6 @@ from types import FrameType
 
 from soda_tui.core.secrets import Secret
 from soda_tui.localhub.faults import Faults
-from soda_tui.localhub.server import LocalHub, LocalHubStartError
 from soda_tui.settings.paths import Paths
 
 TOKEN_ENV = "SODA_LOCALHUB_TOKEN"
@@ -72,6 +71,8 @@ def _resolve_token(given: str | None) -> tuple[Secret, bool]:
 
 def run(args: argparse.Namespace) -> int:
     """Serve localhub until SIGINT or SIGTERM; 0 on a clean stop, 2 on a usage problem."""
+    from soda_tui.localhub.server import LocalHub, LocalHubStartError
+
     if not 0 <= args.port <= 65535:
         print(f"localhub: --port must be 0..65535, got {args.port}", file=sys.stderr)
         return 2

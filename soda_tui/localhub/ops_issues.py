@@ -23,6 +23,17 @@ _COLOR = re.compile(r"[0-9a-fA-F]{6}")
 DEFAULT_LABEL_COLOR = "ededed"
 
 
+# GitHub refuses longer issue, pull request and comment bodies through the API.
+MAX_BODY_CHARS = 65536
+
+
+def checked_body(body: str | None) -> str | None:
+    """`body`, or HubUnprocessable when GitHub's API would refuse it as too long."""
+    if body is not None and len(body) > MAX_BODY_CHARS:
+        raise HubUnprocessable(f"Body is too long (maximum is {MAX_BODY_CHARS} characters)")
+    return body
+
+
 def _check_title(title: str) -> str:
     if not title.strip():
         raise HubUnprocessable("Title can't be blank")

@@ -8,6 +8,7 @@ from graphql import GraphQLResolveInfo
 
 from soda_tui.localhub import ops_issues, ops_pulls, ops_refs, ops_repos
 from soda_tui.localhub.models import HubForbidden, HubUnprocessable, ItemRecord, RepoRecord
+from soda_tui.localhub.ops_issues import checked_body
 from soda_tui.localhub.pagination import encode_cursor
 from soda_tui.localhub.resolvers_base import RequestContext, load_typed
 from soda_tui.localhub.resolvers_git import ref_node
@@ -66,7 +67,7 @@ class MutationRoot:
             self.hub,
             repo,
             title=input_["title"],
-            body=input_.get("body") or "",
+            body=checked_body(input_.get("body") or ""),
             author=self.ctx.viewer,
             label_ids=self._label_ids(input_.get("labelIds")),
         )
@@ -79,7 +80,7 @@ class MutationRoot:
             self.hub,
             issue,
             title=input_.get("title"),
-            body=input_.get("body"),
+            body=checked_body(input_.get("body")),
             state=input_.get("state"),
         )
         return self._payload(input_, issue=item_node(self.ctx, updated))
@@ -107,7 +108,7 @@ class MutationRoot:
     def add_comment(self, info: Info, input_: dict[str, Any]) -> Payload:
         """Comment on an issue or pull request."""
         item = self._item(input_["subjectId"], "Issue", "PullRequest")
-        comment = ops_issues.add_comment(self.hub, item, self.ctx.viewer, input_["body"])
+        comment = ops_issues.add_comment(self.hub, item, self.ctx.viewer, checked_body(input_["body"]))
         edge = {
             "cursor": encode_cursor((comment.created_at, comment.id)),
             "node": IssueCommentNode(self.ctx, comment),
@@ -144,7 +145,7 @@ class MutationRoot:
             base_ref=input_["baseRefName"],
             head_ref=input_["headRefName"],
             title=input_["title"],
-            body=input_.get("body") or "",
+            body=checked_body(input_.get("body") or ""),
             draft=bool(input_.get("draft")),
         )
         return self._payload(input_, pullRequest=item_node(self.ctx, pull))
@@ -220,7 +221,7 @@ class MutationRoot:
             pull,
             reviewer=self.ctx.viewer,
             event=input_.get("event"),
-            body=input_.get("body"),
+            body=checked_body(input_.get("body")),
             commit_oid=input_.get("commitOID"),
         )
         return self._payload(input_, pullRequestReview=PullRequestReviewNode(self.ctx, review))

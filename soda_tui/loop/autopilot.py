@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from soda_tui.agents.events import AgentEvent
+from soda_tui.agents.journal import JournalError
 from soda_tui.core.models import RepoName
 from soda_tui.github.errors import GitHubError, RateLimited
 from soda_tui.loop.board import RepoBoard
@@ -137,7 +138,12 @@ class RepoWorker:
         for _ in range(MAX_STEPS_PER_TICK):
             if stop.is_set():
                 return
-            step = self.decide(seen_board)
+            try:
+                step = self.decide(seen_board)
+            except JournalError as error:
+                # A damaged journal stops this repository only; the others go on.
+                self._say("error", str(error), ok=False)
+                return
             if step.kind == StepKind.WAIT:
                 self._say("wait", step.reason)
                 return

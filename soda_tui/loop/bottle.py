@@ -10,11 +10,20 @@ from soda_tui.loop.context import RepoContext
 from soda_tui.loop.results import ActionRefused, ActionResult, Exit
 from soda_tui.telemetry.spans import traced_action
 
+MAX_BODY_CHARS = 60000  # GitHub refuses bodies over 65,536 characters; keep clear of it
+
 
 def pull_request_body(number: int, subjects: list[tuple[str, str]]) -> str:
-    """`Fixes #N` first (so the merge closes the issue), then the commits."""
+    """`Fixes #N` first (so the merge closes the issue), then the commits, within GitHub's limit."""
     lines = [f"Fixes #{number}", "", "Commits:"]
-    lines += [f"- {subject} ({oid[:7]})" for oid, subject in subjects]
+    size = sum(len(line) + 1 for line in lines)
+    for index, (oid, subject) in enumerate(subjects):
+        line = f"- {subject[:200]} ({oid[:7]})"
+        if size + len(line) + 1 > MAX_BODY_CHARS - 200:
+            lines.append(f"- … and {len(subjects) - index} more commits")
+            break
+        lines.append(line)
+        size += len(line) + 1
     lines += ["", "Bottled by soda-tui."]
     return redact("\n".join(lines))
 

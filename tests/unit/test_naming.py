@@ -38,3 +38,12 @@ def test_branch_round_trip_and_archive_tag() -> None:
     assert issue_number_from_branch("agent002/3-x") == 3
     assert issue_number_from_branch("feature/12-x") is None
     assert archive_tag("agent001/12-x") == "archive/agent001/12-x"
+
+
+def test_pull_request_body_stays_within_githubs_limit() -> None:
+    from soda_tui.loop.bottle import pull_request_body
+
+    body = pull_request_body(7, [(f"{i:040x}", "x" * 500) for i in range(2000)])
+    assert body.startswith("Fixes #7\n")
+    assert len(body) < 65536
+    assert "more commits" in body
