@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import pytest
@@ -96,6 +97,10 @@ def test_listeners_hear_starts_and_ends_from_any_thread_and_a_broken_one_is_cont
     recorder = TraceRecorder()
     tracer = tracer_for(recorder)
     heard: list[TraceChange] = []
+    # Once telemetry routes its logs to the health record, they stop propagating to the root
+    # logger (never to stderr): listen on the telemetry logger itself, whatever ran before.
+    telemetry_logger = logging.getLogger("soda_tui.telemetry")
+    telemetry_logger.addHandler(caplog.handler)
 
     def broken(change: TraceChange) -> None:
         raise RuntimeError("viewer gone")
@@ -117,6 +122,7 @@ def test_listeners_hear_starts_and_ends_from_any_thread_and_a_broken_one_is_cont
     unsubscribe()
     work()
     assert len(heard) == 2
+    telemetry_logger.removeHandler(caplog.handler)
 
 
 def test_recorded_spans_never_hold_a_secret() -> None:
