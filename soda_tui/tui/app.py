@@ -176,6 +176,8 @@ class SodaApp(DashboardActions):
             self.backfill_done(result)
         elif job.kind == "orphans":
             self.show_orphans(result)
+        elif job.kind == "metrics":
+            self.show_metrics(result)
         elif job.kind == "unpark" and job.repo is not None:
             self._set_state(job.repo, parked_until=None, parked_reason="", note="unparked")
 

@@ -68,6 +68,11 @@ class DashboardCommands(Provider):
                 "Queue", "every repository's queue; pop a chosen issue", app.action_open_queue
             ),
             PaletteEntry(
+                "Metrics",
+                "issues landed, time to land, success and blocked rates, API use",
+                app.action_open_metrics,
+            ),
+            PaletteEntry(
                 "Traces", "recent traces of every repository, as span trees", app.open_traces
             ),
             PaletteEntry(

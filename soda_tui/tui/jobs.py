@@ -72,6 +72,15 @@ async def read_queues(session: Session, repos: list[RepoName]) -> dict[RepoName,
     return await list_queues(session.client, repos)
 
 
+async def read_metrics(session: Session, repos: list[str]) -> list[str]:
+    """The loop's metrics as lines, computed from files off the event loop."""
+    from soda_tui.telemetry.metrics import metrics_for_paths
+    from soda_tui.telemetry.views import metrics_lines
+
+    report = await asyncio.to_thread(metrics_for_paths, session.paths, repos)
+    return metrics_lines(report)
+
+
 async def scan_orphans(session: Session, contexts: dict[str, RepoContext]) -> dict[str, int]:
     """Left-behind items per repository (the recovery scan: a few requests for all of them)."""
     from soda_tui.recovery.ignore import IgnoreStore

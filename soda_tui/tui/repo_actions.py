@@ -11,7 +11,7 @@ from soda_tui.agents.events import AgentEvent
 from soda_tui.core.models import Issue, RepoName
 from soda_tui.loop.parking import unpark
 from soda_tui.tui.commands import ACTION_TITLES
-from soda_tui.tui.jobs import Job, read_queues, run_action, scan_orphans
+from soda_tui.tui.jobs import Job, read_metrics, read_queues, run_action, scan_orphans
 from soda_tui.tui.reports import DashboardReports
 from soda_tui.tui.screens.confirm import ConfirmScreen
 from soda_tui.tui.screens.dashboard import DashboardScreen
@@ -203,6 +203,23 @@ class DashboardActions(DashboardReports):
         while self.repo_locks:
             self.repo_locks.pop().release()
 
+    # -- metrics screen --------------------------------------------------------------------------
+
+    def action_open_metrics(self) -> None:
+        """Show the loop's figures (read from the trace files and journals in a worker)."""
+        from soda_tui.tui.screens.metrics import MetricsScreen
+
+        self.push_screen(MetricsScreen())
+        self._start(Job("metrics"), read_metrics(self.session, list(self.repos)))
+
+    def show_metrics(self, lines: list[str]) -> None:
+        """Hand computed metrics to the metrics screen, if it is still open."""
+        from soda_tui.tui.screens.metrics import MetricsScreen
+
+        screen = self.top_screen()
+        if isinstance(screen, MetricsScreen):
+            screen.show_lines(lines)
+
     # -- traces screen ---------------------------------------------------------------------------
 
     def open_traces(self, repo: str | None = None) -> None:
@@ -255,6 +272,7 @@ class DashboardActions(DashboardReports):
         quit_key = display(Binding(overrides.get("quit", "ctrl+q"), "quit"))
         everywhere: list[KeyRow] = [
             ("^p", "Palette", "every action on every repository, searchable"),
+            ("m", "Metrics", "issues landed, time to land, success and blocked rates, API use"),
             (quit_key, "Quit", "asks first while work is running"),
         ]
         self.push_screen(

@@ -84,6 +84,14 @@ class DashboardScreen(Screen[None]):
             tooltip="The trace of this repository's current or last run (span tree, timings, errors)",
         ),
         Binding(
+            "m",
+            "app.open_metrics",
+            "Metrics",
+            id="metrics",
+            show=False,
+            tooltip="Issues landed, time to land, success and blocked rates, agent runs, API use",
+        ),
+        Binding(
             "o",
             "app.open_recovery",
             "Recover",
