@@ -65,7 +65,7 @@ def unauthorized(request: Request, documentation_url: str) -> Response:
 
 
 def request_id() -> str:
-    """A request id in GitHub's `XXXX:XXXX:XXXXXX:XXXXXXX:XXXXXXXX` shape."""
+    """A request id shaped like GitHub's: five groups of hex digits joined by colons."""
     raw = secrets.token_hex(14).upper()
     return f"{raw[:4]}:{raw[4:8]}:{raw[8:14]}:{raw[14:20]}:{raw[20:28]}"
 

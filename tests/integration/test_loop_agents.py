@@ -13,9 +13,11 @@ from pathlib import Path
 from soda_tui.core.clock import FakeClock
 from soda_tui.localhub import LocalHub
 from soda_tui.loop.autopilot import Autopilot, WorkerUpdate
+from soda_tui.loop.parking import parked_until
 from soda_tui.loop.pop import pop
 from soda_tui.loop.results import Exit
 from soda_tui.loop.run import run
+from soda_tui.loop.status import fetch_board
 from tests.integration.loop_support import TOKEN_ENV, config_text, open_world, seed_repo
 
 FAST_DEMO = '{ preset = "demo", env = { SODA_DEMO_FAST = "1" } }'
@@ -188,3 +190,29 @@ def test_worker_stops_on_sigterm_and_carries_on_after_restart(
     finally:
         if worker.poll() is None:
             worker.kill()
+
+
+async def test_a_usage_limit_parks_the_repository_and_keeps_the_claim(
+    localhub: LocalHub, hub_token: str, tmp_path: Path
+) -> None:
+    seed_repo(localhub, "acme/limited")
+    world = open_world(localhub, hub_token, tmp_path, ["acme/limited"], agent=FAST_DEMO)
+    number = localhub.state.create_issue(
+        "acme", "limited", "Spend it all", body="soda-demo: usage-limit", labels=["route:ready"]
+    )
+    ctx = world.ctx()
+    try:
+        await pop(ctx)
+        result = await run(ctx)
+        assert result.exit_code == Exit.NOTHING, result.message
+        assert "usage limit" in result.message and "parked_until" in result.data
+        parked = parked_until(world.paths.state_dir, world.repo, ctx.clock.now())
+        assert parked is not None
+        issue = world.issue(number)
+        assert issue["labels"] == {"agent001"} and issue["comments"] == []  # not blocked
+        board = (await fetch_board(world.session.client, [world.repo])).boards[0]
+        worker = Autopilot(world.session, [world.repo], lambda _u: None).workers[str(world.repo)]
+        step = worker.decide(board)
+        assert step.kind.value == "wait" and "parked until" in step.reason
+    finally:
+        await world.session.aclose()
