@@ -38,7 +38,7 @@ class MissingToken(GitHubError):
         self.tried = list(tried)
         super().__init__(
             f"No GitHub token found (tried {', '.join(self.tried)}): "
-            "run `export GH_TOKEN=...` or `gh auth login`."
+            "run `export GH_TOKEN=...` or `gh auth login` (`soda-tui demo` needs no token)."
         )
 
 
