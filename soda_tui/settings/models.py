@@ -377,6 +377,23 @@ class Config(_Settings):
         default_factory=TelemetrySettings, description="Trace export."
     )
     paths: PathSettings = Field(default_factory=PathSettings, description="Directory overrides.")
+    keys: dict[str, str] = Field(
+        default_factory=dict,
+        description='Dashboard keys remapped by binding id, e.g. pop = "o" or land = "ctrl+l" '
+        "(the ids are listed by the help screen's actions: pop, run, bottle, land, autopilot, "
+        "cancel, unpark, refresh, queue, traces, metrics, recover, logs, help).",
+    )
+
+    @field_validator("keys")
+    @classmethod
+    def _check_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        for binding_id, key in value.items():
+            if not key.strip() or any(ch.isspace() for ch in key.strip()):
+                raise _problem(
+                    "bad_key",
+                    f'keys.{binding_id} = {key!r} is not a key: use a name like "o" or "ctrl+l"',
+                )
+        return {binding_id: key.strip() for binding_id, key in value.items()}
 
     @field_validator("repos")
     @classmethod

@@ -27,6 +27,7 @@ from soda_tui.tui.jobs import (
 from soda_tui.tui.messages import BudgetChanged
 from soda_tui.tui.model import Alert, result_alert
 from soda_tui.tui.repo_actions import DashboardActions
+from soda_tui.tui.screens.dashboard import DashboardScreen
 
 
 class SodaApp(DashboardActions):
@@ -54,6 +55,20 @@ class SodaApp(DashboardActions):
     def on_mount(self) -> None:
         if self.keymap_overrides:
             self.set_keymap(self.keymap_overrides)
+            known = {
+                binding.id
+                for binding in (*self.BINDINGS, *DashboardScreen.BINDINGS)
+                if isinstance(binding, Binding) and binding.id
+            }
+            unknown = sorted(set(self.keymap_overrides) - known)
+            if unknown:
+                self.notify(
+                    f"[keys] in the config names no such action: {', '.join(unknown)} "
+                    f"(known: {', '.join(sorted(known))})",
+                    title="Config",
+                    severity="warning",
+                    markup=False,
+                )
 
         def budget_moved(budget: RateBudget) -> None:
             self.post_message(BudgetChanged(budget))

@@ -59,7 +59,7 @@ def _launch(config_file: Path | None, *, paths: Paths | None, title: str) -> int
     # Imported here so a config error is reported without loading Textual at all.
     from soda_tui.tui.app import create_app
 
-    app = create_app(session, title=title)
+    app = create_app(session, title=title, keymap=session.config.keys)
 
     async def main() -> None:
         try:

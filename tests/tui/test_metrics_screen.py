@@ -46,3 +46,21 @@ async def test_m_opens_the_metrics_of_a_landed_issue(
             assert not isinstance(app.screen, MetricsScreen)
     finally:
         await world.session.aclose()
+
+
+async def test_keys_from_the_config_remap_actions_and_unknown_ids_are_reported(
+    localhub: LocalHub, hub_token: str, tmp_path: Path
+) -> None:
+    seed_repo(localhub, "acme/keys")
+    world = open_world(localhub, hub_token, tmp_path, ["acme/keys"], agent=FAST_DEMO)
+    try:
+        app = create_app(world.session, poll=False, keymap={"metrics": "f9", "nonsense": "x"})
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            notices = [n.message for n in app._notifications]
+            assert any("no such action: nonsense" in message for message in notices)
+            await pilot.press("f9")
+            await pilot.pause()
+            assert isinstance(app.screen, MetricsScreen)
+    finally:
+        await world.session.aclose()

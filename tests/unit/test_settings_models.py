@@ -232,3 +232,16 @@ def test_braces_that_are_not_placeholders_stay_literal(tmp_path: Path) -> None:
     config = load_text(tmp_path, text)
 
     assert config.defaults.agent.command == command
+
+
+def test_keys_remap_dashboard_actions_by_binding_id() -> None:
+    import pytest as _pytest
+
+    from soda_tui.settings.loading import parse_config
+
+    config = parse_config({"keys": {"pop": "o", "land": " ctrl+l "}}, source="keys.toml")
+    assert config.keys == {"pop": "o", "land": "ctrl+l"}
+    from soda_tui.settings.errors import ConfigError
+
+    with _pytest.raises(ConfigError, match=r"keys\.pop"):
+        parse_config({"keys": {"pop": "two words"}}, source="keys.toml")
