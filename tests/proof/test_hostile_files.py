@@ -119,8 +119,15 @@ def test_a_corrupt_journal_stops_each_subcommand_clearly_and_is_moved_aside(
         world.journal_file.write_bytes(garbage)
         args = [command, *(["--ticks", "1"] if command == "worker" else [])]
         result = world.soda(*args)
-        assert result.returncode == 3, (command, result.stdout, result.stderr)
-        line = one_line(result.stderr)
+        if command == "worker":
+            # The worker serves several repositories: a damaged journal stops only this one,
+            # reported on its output line, and the worker itself carries on.
+            assert result.returncode == 0, (command, result.stdout, result.stderr)
+            line = next(line for line in result.stdout.splitlines() if "journal" in line)
+            assert "acme/corrupt: !" in line
+        else:
+            assert result.returncode == 3, (command, result.stdout, result.stderr)
+            line = one_line(result.stderr)
         assert "journal" in line and "moved aside" in line, line
         assert not world.journal_file.exists()
         moved = sorted(world.journal_file.parent.glob(f"{world.journal_file.name}.corrupt-*"))
