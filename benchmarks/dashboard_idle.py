@@ -28,7 +28,9 @@ POLL_CONFIG = f"poll_seconds = {POLL_SECONDS}"
 COLUMNS = ("where", "panes", "idle s", "CPU s", "CPU %", "polls", "terminal bytes/s", "RSS MiB")
 
 
-async def headless_idle(url: str, repos: list[str], root: Path, seconds: float) -> tuple:
+async def headless_idle(
+    url: str, repos: list[str], root: Path, seconds: float
+) -> tuple[float, int, int]:
     """(CPU seconds, polls, RSS KiB) of the app idling in this process for `seconds`."""
     from soda_tui.tui.app import create_app
 
@@ -52,7 +54,7 @@ async def headless_idle(url: str, repos: list[str], root: Path, seconds: float) 
     return used, polls, memory
 
 
-def pty_idle(hub: HubProcess, root: Path, seconds: float) -> tuple:
+def pty_idle(hub: HubProcess, root: Path, seconds: float) -> tuple[float, int, int, int]:
     """(CPU seconds, polls, terminal bytes, RSS KiB) of a real dashboard idling in a pty."""
     config = root / "config.toml"
     config.write_text(config_text(hub.graphql_url, hub.repos, extra=POLL_CONFIG), encoding="utf-8")

@@ -1,7 +1,8 @@
 """A seeded localhub in its own process, so its CPU never counts against the process measured.
 
-Run by `HubProcess` (below): `python -m benchmarks.hub_process --data-dir D --repos a/b,c/d
---queued N [--branches B] [--issue-body TEXT] [--latency-ms L]`, token in $SODA_BENCH_TOKEN.
+Run by `HubProcess` (below): `python -m benchmarks.hub_process --data-dir D --repos a/b,c/d:N
+--queued N [--branches B] [--issue-body TEXT] [--latency-ms L] [--rate-limit P]`, token in $SODA_BENCH_TOKEN
+(`owner/name:N` seeds that repository with N queued issues instead of --queued).
 It prints one JSON line (the GraphQL URL and the repositories), then answers `counts` on stdin
 with a JSON line of requests served per route, and serves until its stdin closes, then stops: a
 parent that dies takes localhub with it.
@@ -41,6 +42,7 @@ class HubProcess:
         branches: int = 0,
         issue_body: str = "",
         latency_ms: int = 0,
+        rate_limit: int = 5000,
     ) -> None:
         self.data_dir = data_dir
         self.argv = [
@@ -59,6 +61,8 @@ class HubProcess:
             issue_body,
             "--latency-ms",
             str(latency_ms),
+            "--rate-limit",
+            str(rate_limit),
         ]
         self.process: subprocess.Popen[str] | None = None
         self.graphql_url = ""
@@ -142,18 +146,20 @@ def main() -> None:
     parser.add_argument("--branches", type=int, default=0)
     parser.add_argument("--issue-body", default="")
     parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--rate-limit", type=int, default=5000, help="GraphQL points per hour")
     args = parser.parse_args()
     token = os.environ.get(TOKEN_ENV, TOKEN)
-    hub = LocalHub(args.data_dir / "hub", token=token, ci=False)
+    hub = LocalHub(args.data_dir / "hub", token=token, ci=False, rate_limit=args.rate_limit)
     hub.start()
     try:
         names = []
         with tempfile.TemporaryDirectory(prefix="soda-bench-git-") as scratch:
-            for repo in args.repos.split(","):
-                name = seed(hub, repo, queued=args.queued, body=args.issue_body)
-                push_agent_branches(
-                    hub, name, args.branches, Path(scratch), first_issue=args.queued + 1
-                )
+            for spec in args.repos.split(","):
+                # `owner/name:N` gives this repository its own number of queued issues.
+                repo, _, count = spec.partition(":")
+                queued = int(count) if count else args.queued
+                name = seed(hub, repo, queued=queued, body=args.issue_body)
+                push_agent_branches(hub, name, args.branches, Path(scratch), first_issue=queued + 1)
                 names.append(str(name))
         hub.faults.update(latency_ms=args.latency_ms)
         print(json.dumps({"graphql_url": hub.graphql_url, "repos": names}), flush=True)

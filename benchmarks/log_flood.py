@@ -23,10 +23,14 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
 
 from benchmarks.common import Table, machine, open_session, percentile, rss_kib
 from benchmarks.dashboard_start import SIZE
 from benchmarks.hub_process import HubProcess
+from benchmarks.log_flood_pty import print_pty_follow, pty_follow
 from soda_tui.loop.pop import pop
 from soda_tui.loop.session import Session
 from soda_tui.tui.app import SodaApp, create_app
@@ -86,7 +90,7 @@ class CountingLogs(LogsScreen):
 
 
 async def _run_with_logs(
-    app: SodaApp, pilot: object, screen: LogsScreen, backlog: list[int]
+    app: SodaApp, pilot: Pilot[Any], screen: LogsScreen, backlog: list[int]
 ) -> None:
     """Open `screen`, start the run, and wait for it to end, sampling the app's backlog."""
     repo = REPO
@@ -102,7 +106,7 @@ async def _run_with_logs(
             return
         if time.monotonic() > deadline:
             raise RuntimeError(f"the run did not end within {RUN_TIMEOUT_SECONDS:.0f} s")
-        await pilot.pause(0.02)  # type: ignore[attr-defined]
+        await pilot.pause(0.02)
 
 
 async def _dashboard_run(session: Session, screen: LogsScreen) -> dict[str, float]:
@@ -124,6 +128,8 @@ async def _dashboard_run(session: Session, screen: LogsScreen) -> dict[str, floa
             "rss_after": rss_kib(),
             "max_backlog": max(backlog, default=0),
             "view_lines": screen.view.line_count,
+            "view_at_end": screen.view.is_vertical_scroll_end,
+            "view_scroll": f"{screen.view.scroll_offset.y}/{screen.view.max_scroll_y}",
             "note": app.states[REPO].note,
         }
         await pilot.press("ctrl+q")
@@ -175,6 +181,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, default=10_000)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--no-pty", action="store_true", help="skip the run in a real terminal")
     parser.add_argument("--quick", action="store_true", help="3 seconds and 100,000 lines")
     args = parser.parse_args(argv)
     if args.quick:
@@ -187,6 +194,11 @@ def main(argv: list[str] | None = None) -> None:
             (root / "follow").mkdir()
             delivery, figures = asyncio.run(follow(hub, root / "follow", args.rate, args.seconds))
         _print_follow(args.rate, args.seconds, delivery, figures)
+        if not args.no_pty:
+            # The second run stays under the view's 10,000 lines: a reference without pruning.
+            for index, (rate, seconds) in enumerate(((args.rate, args.seconds), (1000.0, 5.0))):
+                (root / f"pty-{index}").mkdir()
+                print_pty_follow(rate, seconds, pty_follow(root / f"pty-{index}", rate, seconds))
         body = f"soda-demo: flood {args.lines}"
         with HubProcess(root / "hub-million", [REPO], queued=1, issue_body=body) as hub:
             (root / "million").mkdir()
@@ -222,10 +234,16 @@ def _print_follow(rate: float, seconds: float, delivery: Delivery, figures: dict
     table.row("lag max (ms)", max(delivery.lags, default=0.0) * 1000)
     table.row("largest backlog waiting in the app (lines)", figures["max_backlog"])
     table.row("lines kept by the view (max_lines)", figures["view_lines"])
+    table.row("view still following at the end", _following(figures))
     table.row("app CPU during the run (s)", figures["cpu"])
     table.row("app CPU during the run (% of one core)", 100 * figures["cpu"] / figures["wall"])
     table.row("run wall time, start to last line shown (s)", figures["wall"])
     table.row("outcome", figures["note"])
+
+
+def _following(figures: dict) -> str:
+    at_end = "yes" if figures["view_at_end"] else "NO"
+    return f"{at_end} (scroll {figures['view_scroll']})"
 
 
 def _print_million(lines: int, delivery: Delivery, figures: dict) -> None:
@@ -236,6 +254,7 @@ def _print_million(lines: int, delivery: Delivery, figures: dict) -> None:
     )
     table.row("lines handed to the logs screen", delivery.lines)
     table.row("lines kept by the view (max_lines)", figures["view_lines"])
+    table.row("view still following at the end", _following(figures))
     table.row("RSS before the run (MiB)", figures["rss_before"] / 1024)
     table.row("RSS after the run (MiB)", figures["rss_after"] / 1024)
     table.row("RSS growth (MiB)", (figures["rss_after"] - figures["rss_before"]) / 1024)

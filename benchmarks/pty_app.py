@@ -12,7 +12,7 @@ import subprocess
 import termios
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -25,7 +25,8 @@ _ESCAPES = re.compile(
     r"|\x1b[P_^][^\x1b]*\x1b\\"
     r"|\x1b[@-Z\\-_=>]"
 )
-MAX_TEXT = 4_000_000  # characters of screen text kept for matching (older text is dropped)
+MAX_TEXT = 200_000  # characters of recent screen text kept (for error messages)
+OVERLAP = 512  # characters of older text searched with each new read, for texts cut by a read
 
 
 def strip_escapes(text: str) -> str:
@@ -62,12 +63,14 @@ class PtyApp:
         self._master = -1
         self.process: subprocess.Popen[bytes] | None = None
         self._reader: threading.Thread | None = None
+        self.on_text: Callable[[int, str], None] | None = None
+        """Called from the reader thread with (CLOCK_MONOTONIC ns, screen text) for each read."""
 
     def watch(self, name: str, pattern: str) -> None:
         """Record the time `pattern` (a regex over screen text) first shows, as `name`."""
         with self._lock:
             self._watched[name] = re.compile(pattern)
-            self._match_locked()
+            self._match_locked(self._text)
 
     def start(self) -> PtyApp:
         """Start the child on a new pty."""
@@ -97,7 +100,7 @@ class PtyApp:
                 chunk = os.read(self._master, 65536)
             except OSError:
                 chunk = b""  # EIO: the child closed the terminal
-            now = time.perf_counter()
+            now, now_ns = time.perf_counter(), time.monotonic_ns()
             with self._lock:
                 if not chunk:
                     self._changed.notify_all()
@@ -105,9 +108,17 @@ class PtyApp:
                 if self.first_output is None:
                     self.first_output = now
                 self.bytes_read += len(chunk)
-                if len(self._watched) > len(self._seen):
-                    self._text = (self._text + self._printable(chunk))[-MAX_TEXT:]
-                    self._match_locked(now)
+                watching = len(self._watched) > len(self._seen)
+                if watching or self.on_text is not None:
+                    printable = self._printable(chunk)
+                    if self.on_text is not None:
+                        self.on_text(now_ns, printable)
+                    if watching:
+                        # Only the new text and a short overlap are searched: the reader must
+                        # keep up with the app, or the app blocks writing to its terminal.
+                        recent = self._text[-OVERLAP:] + printable
+                        self._text = (self._text + printable)[-MAX_TEXT:]
+                        self._match_locked(recent, now)
                 self._changed.notify_all()
 
     def _printable(self, chunk: bytes) -> str:
@@ -119,9 +130,9 @@ class PtyApp:
             self._carry = ""
         return strip_escapes(text)
 
-    def _match_locked(self, now: float | None = None) -> None:
+    def _match_locked(self, text: str, now: float | None = None) -> None:
         for name, pattern in self._watched.items():
-            if name not in self._seen and pattern.search(self._text):
+            if name not in self._seen and pattern.search(text):
                 self._seen[name] = now if now is not None else time.perf_counter()
 
     def wait_for(self, name: str, timeout: float) -> float | None:
