@@ -30,6 +30,9 @@ from soda_tui.tui.widgets.status_line import StatusLine
 OUTPUT_LINES = 10_000
 
 
+OUTPUT_BATCH_SECONDS = 0.1  # agent output reaches the screen at most ten times a second
+
+
 class DashboardHost(App[None]):
     """Owns every piece of dashboard state; the layers above show reports, act, and run the app."""
 
@@ -72,6 +75,7 @@ class DashboardHost(App[None]):
         self.acted: set[str] = set()  # repositories whose running autopilot tick took a step
         self.jobs: dict[Worker[Any], Job] = {}
         self.repo_locks: list[RepoLock] = []
+        self._bindings_pending = False
         self.last_refresh: datetime | None = None
         self.refresh_problem: str | None = None
         self._board_running = False
@@ -103,6 +107,9 @@ class DashboardHost(App[None]):
 
     def _set_state(self, repo: str, **changes: Any) -> PaneState:
         state = self.states[repo].with_changes(**changes)
+        if state == self.states[repo]:
+            # Calm when idle: a poll that changes nothing repaints nothing.
+            return state
         self.states[repo] = state
         self._draw(repo)
         return state
@@ -111,7 +118,15 @@ class DashboardHost(App[None]):
         pane = self._pane(repo)
         if pane is not None:
             pane.show(self.states[repo], self.clock.now())
-            self.dashboard.refresh_bindings()
+            # The footer depends on every pane: rebuild it once after this batch of draws, not
+            # once per pane (12 rebuilds per poll cost most of the idle CPU).
+            if not self._bindings_pending:
+                self._bindings_pending = True
+                self.call_later(self._refresh_bindings_once)
+
+    def _refresh_bindings_once(self) -> None:
+        self._bindings_pending = False
+        self.dashboard.refresh_bindings()
 
     def alert(self, alert: Alert) -> None:
         """Tell the human: a notification, and the bell when the config asks for it."""
@@ -212,9 +227,13 @@ class DashboardHost(App[None]):
             self.add_output(repo, "soda", ended)
 
     def add_output(self, repo: str, stream: str, text: str) -> None:
-        """Queue one line of a repository's output; the first waiting line posts one drain message."""
+        """Queue one line of a repository's output; the first waiting line schedules one drain.
+
+        Drains come at most every OUTPUT_BATCH_SECONDS: every drawn batch costs a re-layout, so
+        drawing each event-loop turn's few lines made a following log screen eat a whole core.
+        """
         if self.outputs[repo].add(log_line_text(stream, text)):
-            self.post_message(AgentOutput(repo))
+            self.set_timer(OUTPUT_BATCH_SECONDS, partial(self.post_message, AgentOutput(repo)))
 
     def feed_agent_event(self, repo: str, event: AgentEvent) -> None:
         """Show an agent event as a running agent would send it (tests and screenshots use this)."""

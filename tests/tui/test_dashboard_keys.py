@@ -203,8 +203,8 @@ async def test_the_logs_screen_follows_pauses_and_searches(
         await wait_until(pilot, lambda: screen.view.line_count == 12, what="the live line")
         await pilot.press("space")
         say("held back")
-        await pilot.pause()
-        assert screen.view.line_count == 12 and list(screen.held) == ["held back"]
+        await wait_until(pilot, lambda: list(screen.held) == ["held back"], what="the held line")
+        assert screen.view.line_count == 12
         assert "paused, 1 new lines held" in str(screen.query_one("#logs-status").render())
         await pilot.press("space")
         assert screen.view.lines[-1] == "held back" and not screen.held

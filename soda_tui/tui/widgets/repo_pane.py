@@ -8,10 +8,11 @@ from datetime import datetime
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Label, Log, ProgressBar
+from textual.widgets import Label, ProgressBar
 
 from soda_tui.git.progress import parse_progress
 from soda_tui.tui.model import PaneState, badge, checks_text, elapsed_text
+from soda_tui.tui.widgets.run_log import BoundedLog
 
 TAIL_LINES = 200
 BADGES = (
@@ -30,7 +31,7 @@ BADGES = (
 )
 
 
-class PaneLog(Log, can_focus=False):
+class PaneLog(BoundedLog, can_focus=False):
     """The last lines of the repository's agent output (the pane itself takes focus)."""
 
     def append(self, lines: Iterable[str]) -> None:

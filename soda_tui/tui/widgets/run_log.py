@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Iterable
+from typing import ClassVar, Self
 
 from rich.highlighter import Highlighter
 from rich.text import Text
@@ -24,7 +25,22 @@ class _MatchHighlighter(Highlighter):
         text.highlight_words([term], style, case_sensitive=False)
 
 
-class RunLogView(Log):
+class BoundedLog(Log):
+    """A Log whose `max_lines` never freezes the view.
+
+    Textual 8.2's `Log.write_lines` works out which lines to repaint before it drops the oldest,
+    so once the log is full the new lines are never painted (the screen stops moving at line
+    max_lines). Repainting the view whenever lines were dropped keeps it live.
+    """
+
+    def write_lines(self, lines: Iterable[str], scroll_end: bool | None = None) -> Self:
+        super().write_lines(lines, scroll_end)
+        if self.max_lines is not None and self.line_count >= self.max_lines:
+            self.refresh()
+        return self
+
+
+class RunLogView(BoundedLog):
     """A Log with `max_lines` always set and a search term whose matches are highlighted."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"run-log--match"}
