@@ -104,24 +104,31 @@ class BudgetTracker:
         """Record that one more request went out (even if no response comes back)."""
         self._publish(replace(self._budget, requests=self._budget.requests + 1))
 
-    def record_response(self, headers: Mapping[str, str], now: datetime) -> int:
-        """Fold one response's headers into the budget and return the points it cost."""
+    def record_response(
+        self, headers: Mapping[str, str], now: datetime, reported_cost: int | None = None
+    ) -> int:
+        """Fold one response's headers into the budget and return the points it cost.
+
+        `reported_cost` is the query's own `rateLimit { cost }` when it asked: exact, where the
+        header delta is only an estimate (the first reading of a window, concurrent requests).
+        """
         rate = RateHeaders.parse(headers)
         old = self._budget
         if not rate.present:
             # A proxy error page or the like: GitHub's accounting is unknown, assume one point.
-            self._publish(replace(old, points_used=old.points_used + 1, last_updated=now))
-            return 1
+            cost = reported_cost if reported_cost is not None else 1
+            self._publish(replace(old, points_used=old.points_used + cost, last_updated=now))
+            return cost
         same_window = old.reset_at is not None and old.reset_at == rate.reset_at
         if same_window and old.used is not None and rate.used is not None:
             # Concurrent responses can arrive out of order: a smaller `used` is an older
             # reading, already counted, so it costs nothing and must not move the budget back.
-            cost = max(rate.used - old.used, 0)
+            cost = max(rate.used - old.used, 0) if reported_cost is None else reported_cost
             if rate.used < old.used:
                 self._publish(replace(old, points_used=old.points_used + cost, last_updated=now))
                 return cost
         else:
-            cost = 1
+            cost = reported_cost if reported_cost is not None else 1
         self._publish(
             replace(
                 old,

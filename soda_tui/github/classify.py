@@ -54,6 +54,14 @@ class Reply:
         return cast(dict[str, Any], data) if isinstance(data, dict) else None
 
     @property
+    def reported_cost(self) -> int | None:
+        """The points GitHub says this query cost (`rateLimit { cost }`), when it was asked for."""
+        data = self.data
+        rate = data.get("rateLimit") if data is not None else None
+        cost = rate.get("cost") if isinstance(rate, dict) else None
+        return cost if isinstance(cost, int) and cost >= 0 else None
+
+    @property
     def message(self) -> str:
         """The most telling text in the reply: REST `message`, first GraphQL error, or body."""
         message = self.body.get("message") if isinstance(self.body, dict) else None

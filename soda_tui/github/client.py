@@ -249,7 +249,9 @@ class GitHubClient:
         now = self._clock.now()
         reply = exchange.reply
         if reply is not None:
-            cost: int | None = self._tracker.record_response(reply.headers, now)
+            cost: int | None = self._tracker.record_response(
+                reply.headers, now, reported_cost=reply.reported_cost
+            )
             outcome = classify_reply(
                 reply, endpoint=self.endpoint, now=now, operation=operation.name
             )

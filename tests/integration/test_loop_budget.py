@@ -90,6 +90,10 @@ async def test_status_of_twenty_repositories_is_one_request(
         before = world.session.client.request_count
         snapshot = await fetch_board(world.session.client, world.session.repo_names())
         assert world.session.client.request_count - before == 1
+        # The client counts what GitHub charged (rateLimit.cost), not one point per request.
+        charged = localhub.state.rate_snapshot("soda-dev").used
+        assert charged > 1
+        assert world.session.client.budget.points_used == charged
         counts = {str(board.repo): (board.queued, board.blocked) for board in snapshot.boards}
         assert counts["fleet/repo-00"] == (0, 0)
         assert counts["fleet/repo-03"] == (3, 1)
