@@ -37,9 +37,7 @@ async def bottle(ctx: RepoContext, issue_number: int | None = None) -> ActionRes
         issue_number = current.issue_number
     number = await find_working(ctx, issue_number)
     detail = await load_detail(ctx, number)
-    workspace = ctx.workspace()
-    await ctx.in_thread(workspace.ensure_clone, ctx.progress)
-    await ctx.in_thread(workspace.fetch)
+    workspace = await ctx.up_to_date_workspace()
     ahead = await ctx.in_thread(workspace.commits_ahead, detail.branch, detail.default_branch)
     if not ahead and detail.open_pull is None:
         raise ActionRefused(

@@ -49,6 +49,14 @@ class RepoContext:
         """The journal of this repository's multi-step action in flight."""
         return Journal(self.paths.journal(str(self.repo)))
 
+    async def up_to_date_workspace(self) -> Workspace:
+        """The workspace, cloned if missing, else fetched: a fresh clone is already up to date."""
+        workspace = self.workspace()
+        cloned = await self.in_thread(workspace.ensure_clone, self.progress)
+        if not cloned:
+            await self.in_thread(workspace.fetch)
+        return workspace
+
     async def in_thread(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run blocking git work off the event loop (traced as a git step)."""
         with git_step_span(function, args):

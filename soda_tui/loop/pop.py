@@ -187,9 +187,7 @@ async def _finish_pop(ctx: RepoContext, journal: Journal, entry: JournalEntry) -
         journal.record("claimed")
     fault_point("pop.after_claim")
     if not journal.step_done("workspace"):
-        workspace = ctx.workspace()
-        await ctx.in_thread(workspace.ensure_clone, ctx.progress)
-        await ctx.in_thread(workspace.fetch)
+        workspace = await ctx.up_to_date_workspace()
         oid = await ctx.in_thread(workspace.remote_branch_oid, branch) or facts["base_oid"]
         await ctx.in_thread(workspace.create_branch, branch, oid)
         await ctx.in_thread(workspace.checkout, branch)

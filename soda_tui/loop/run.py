@@ -26,9 +26,7 @@ EventSink = Callable[[AgentEvent], None]
 
 async def prepare_branch(ctx: RepoContext, detail: IssueDetail) -> None:
     """Clone or fetch the workspace and check out the issue's branch at its newest commit."""
-    workspace = ctx.workspace()
-    await ctx.in_thread(workspace.ensure_clone, ctx.progress)
-    await ctx.in_thread(workspace.fetch)
+    workspace = await ctx.up_to_date_workspace()
     remote = await ctx.in_thread(workspace.remote_branch_oid, detail.branch)
     local_branches = await ctx.in_thread(workspace.local_branches)
     if detail.branch not in local_branches:

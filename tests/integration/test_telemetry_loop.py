@@ -129,7 +129,8 @@ async def test_full_loop_has_one_trace_per_action_with_requests_git_and_agent(
     assert _attributes(popped)["soda.issue.priority"]
     under_pop = [span.name for span in recording.children(popped)]
     assert under_pop[:2] == ["query QueuePeek", "mutation ClaimIssue"]
-    assert {"git ensure clone", "git fetch", "git ls-remote", "git create_branch"} <= set(under_pop)
+    assert {"git ensure clone", "git ls-remote", "git create_branch"} <= set(under_pop)
+    assert "git fetch" not in under_pop  # a fresh clone is up to date: no fetch right after it
 
     claim = recording.one("mutation ClaimIssue")
     request = _attributes(claim)
