@@ -190,3 +190,25 @@ def test_log_lines_are_marked_like_the_run_log_file() -> None:
     assert log_line_text("stdout", "hello") == "hello"
     assert log_line_text("stderr", "oops") == "[stderr] oops"
     assert log_line_text("soda", "started") == "[soda] started"
+
+
+def test_the_issue_line_shows_a_step_issue_only_while_the_step_runs() -> None:
+    from soda_tui.core.models import RepoName
+    from soda_tui.loop.board import RepoBoard
+    from soda_tui.tui.model import PaneState
+    from soda_tui.tui.widgets.repo_pane import issue_text
+
+    board = RepoBoard(
+        repo=RepoName("acme", "api"),
+        found=True,
+        review=1,
+        review_issues=((2, "Add rate limiting"),),
+    )
+    running = PaneState(repo="acme/api", board=board, activity="land", activity_issue=3)
+    assert issue_text(running) == "#3"
+    done = running.with_changes(activity=None)
+    assert issue_text(done) == "#2 Add rate limiting (in review)"
+    idle = PaneState(
+        repo="acme/api", board=RepoBoard(repo=RepoName("acme", "api"), found=True), activity_issue=3
+    )
+    assert issue_text(idle) == "nothing queued"

@@ -53,7 +53,8 @@ def issue_text(state: PaneState) -> str:
     if board.working is not None:
         number, title = board.working
         return f"#{number} {title}"
-    if state.activity_issue is not None:
+    if state.activity is not None and state.activity_issue is not None:
+        # Only while the step runs: afterwards the board says what is in review or next.
         return f"#{state.activity_issue}"
     if board.review_issues:
         number, title = board.review_issues[0]
