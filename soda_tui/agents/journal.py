@@ -23,6 +23,7 @@ from typing import Any
 
 from soda_tui.agents.faultpoints import fault_point
 from soda_tui.core.clock import Clock, SystemClock
+from soda_tui.core.files import fsync_directory, write_atomically
 from soda_tui.core.secrets import redact
 
 JOURNAL_VERSION = 1
@@ -365,7 +366,7 @@ class Journal:
             counter += 1
             target = self._path.with_name(f"{self._path.name}.corrupt-{stamp}-{counter}")
         os.replace(self._path, target)
-        _fsync_directory(self._path.parent)
+        fsync_directory(self._path.parent)
         self._cached = None
         return target
 
@@ -376,18 +377,12 @@ class Journal:
             "history": [item.to_json() for item in document.history],
         }
         text = json.dumps(payload, indent=2, sort_keys=True) + "\n"
-        temp_path = self._path.with_name(f"{self._temp_prefix()}{os.getpid()}.tmp")
-        try:
-            with open(temp_path, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            fault_point(FAULT_BEFORE_REPLACE)
-            os.replace(temp_path, self._path)
-        except BaseException:
-            temp_path.unlink(missing_ok=True)
-            raise
-        _fsync_directory(self._path.parent)
+        write_atomically(
+            self._path,
+            text,
+            temp_prefix=self._temp_prefix(),
+            before_replace=lambda: fault_point(FAULT_BEFORE_REPLACE),
+        )
         fault_point(FAULT_AFTER_REPLACE)
 
 
@@ -423,11 +418,3 @@ def _check_facts(facts: Mapping[str, Any]) -> None:
         raise TypeError(f"journal facts must be plain JSON values: {problem}") from None
     if redact(text) != text:
         raise ValueError("journal facts must not contain a secret")
-
-
-def _fsync_directory(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

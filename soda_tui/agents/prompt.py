@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from soda_tui.core.files import write_atomically
 
 PROMPT_FILE_NAME = "prompt.md"
 
@@ -151,16 +151,7 @@ def write_prompt_file(ctx: IssueContext, directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / PROMPT_FILE_NAME
     # Atomic replace: a reader (the agent, or a re-run after a crash) never sees half a prompt.
-    handle, temp_name = tempfile.mkstemp(dir=directory, prefix=".prompt-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(render_prompt(ctx))
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    write_atomically(target, render_prompt(ctx), temp_prefix=".prompt-")
     return target
 
 

@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from soda_tui.core.files import write_atomically
 from soda_tui.core.models import RepoName
 
 
 def _park_file(state_dir: Path, repo: RepoName) -> Path:
     return state_dir / "parked" / f"{repo.owner}__{repo.name}.json"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write a small file so a crash leaves either the old or the new content, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def park(state_dir: Path, repo: RepoName, until: datetime, reason: str) -> None:

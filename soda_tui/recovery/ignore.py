@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from soda_tui.loop.parking import write_atomically
+from soda_tui.core.files import write_atomically
 
 IGNORE_VERSION = 1
 

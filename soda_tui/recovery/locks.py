@@ -21,8 +21,8 @@ from types import TracebackType
 from typing import Any
 
 from soda_tui.core.clock import Clock, SystemClock
+from soda_tui.core.files import write_atomically
 from soda_tui.core.models import RepoName
-from soda_tui.loop.parking import write_atomically
 
 LOCKS_DIRNAME = "locks"
 LOCK_SUFFIX = ".lock"

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import stat
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -14,6 +11,7 @@ import tomlkit
 from pydantic import ValidationError
 from tomlkit.items import Array
 
+from soda_tui.core.files import write_atomically
 from soda_tui.settings.errors import ConfigError, UnknownRepo
 from soda_tui.settings.explain import explain
 from soda_tui.settings.loading import parse_config, parse_toml
@@ -202,25 +200,8 @@ def _read(path: Path) -> str:
 def _write_atomically(path: Path, text: str) -> None:
     """Replace `path` in one step: temp file in the same directory, fsync, rename, fsync dir."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
-        descriptor, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temp_name, mode)
-            os.replace(temp_name, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp_name)
-            raise
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        write_atomically(path, text, mode=mode)
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise ConfigError(f"cannot write {path}: {reason}") from None
