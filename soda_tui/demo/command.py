@@ -65,7 +65,6 @@ def run(args: argparse.Namespace) -> int:
         os.environ[DEMO_TOKEN_ENV] = token
         os.environ.pop("GH_TOKEN", None)
         os.environ.pop("GITHUB_TOKEN", None)
-        os.environ["SODA_DEMO_FAST"] = os.environ.get("SODA_DEMO_FAST", "")
         paths = Paths.under(root / "soda")
         from soda_tui.telemetry.setup import current_telemetry
 

@@ -57,7 +57,6 @@ class RepoWorker:
         self.ctx = ctx
         self.sink = sink
         self.agent_sink = agent_sink
-        self.run_succeeded_for: set[int] = set()
         self.current_runners: list = []
 
     def _say(
@@ -79,7 +78,8 @@ class RepoWorker:
             board,
             unfinished=unfinished,
             parked_reason=f"parked until {parked[0]:%H:%M %Z}: {parked[1]}" if parked else None,
-            run_succeeded_for=self.run_succeeded_for | journal.succeeded_runs(),
+            # The journal, not memory: a restarted worker still knows which runs are done.
+            run_succeeded_for=journal.succeeded_runs(),
             allow_no_checks=self.ctx.config.allow_no_checks,
         )
 
@@ -100,17 +100,11 @@ class RepoWorker:
             )
             try:
                 await self._until_done_or_stopped(running, stop)
-                result = running.result()
+                return running.result()
             finally:
                 self.current_runners.clear()
-            if result.ok and step.issue is not None:
-                self.run_succeeded_for.add(step.issue)
-            return result
         if kind == StepKind.BOTTLE:
-            result = await bottle(self.ctx, step.issue)
-            if result.ok and step.issue is not None:
-                self.run_succeeded_for.discard(step.issue)
-            return result
+            return await bottle(self.ctx, step.issue)
         if kind == StepKind.LAND:
             return await land(self.ctx, step.issue)
         return None

@@ -127,7 +127,6 @@ async def _fetch(ctx: RepoContext, number: int, branch: str) -> dict:
     )
 
 
-def has_marker(comments: tuple[tuple[str, str, str], ...] | list[str], marker: str) -> bool:
-    """True when one of the comments carries our hidden marker (so a resumed action never repeats it)."""
-    bodies = [c[2] if isinstance(c, tuple) else c for c in comments]
-    return any(marker in body for body in bodies)
+def has_marker(comments: tuple[tuple[str, str, str], ...], marker: str) -> bool:
+    """True when one of the (id, author, body) comments carries our hidden marker."""
+    return any(marker in body for _id, _author, body in comments)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from soda_tui.agents.faultpoints import fault_point
 from soda_tui.agents.journal import Journal, JournalEntry
-from soda_tui.core.models import Issue
+from soda_tui.core.models import Issue, is_queued
 from soda_tui.core.naming import branch_name, issue_number_from_branch
 from soda_tui.github.errors import GraphQLError
 from soda_tui.loop.context import RepoContext
@@ -121,8 +121,6 @@ async def pop(ctx: RepoContext, issue_number: int | None = None) -> ActionResult
 
 
 async def _queued_issue(ctx: RepoContext, number: int) -> Issue:
-    from soda_tui.core.models import is_queued
-
     data = await ctx.client.execute(
         "IssueDetail",
         {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from soda_tui.core.models import RepoName
@@ -27,69 +26,65 @@ lock.release()
 """
 
 
-def test_a_second_process_is_refused_while_the_repository_is_held(
-    localhub: LocalHub, hub_token: str, tmp_path: Path
-) -> None:
-    seed_repo(localhub, "acme/solo")
-    localhub.state.create_issue("acme", "solo", "Only once", labels=["route:ready"])
+def _configured(
+    hub: LocalHub, token: str, tmp_path: Path, repo: str
+) -> tuple[dict[str, str], Path]:
+    """A repository with one queued issue, a config for it, and the CLI's environment."""
+    owner, name = repo.split("/")
+    seed_repo(hub, repo)
+    hub.state.create_issue(owner, name, "Work", labels=["route:ready"])
     config = tmp_path / "config.toml"
-    config.write_text(config_text(localhub.graphql_url, ["acme/solo"]), encoding="utf-8")
+    config.write_text(config_text(hub.graphql_url, [repo]), encoding="utf-8")
     home = tmp_path / "soda"
-    env = {**os.environ, TOKEN_ENV: hub_token, "SODA_CONFIG": str(config), "SODA_HOME": str(home)}
+    env = {**os.environ, TOKEN_ENV: token, "SODA_CONFIG": str(config), "SODA_HOME": str(home)}
     env.pop("GH_TOKEN", None)
     env.pop("GITHUB_TOKEN", None)
-    state_dir = Paths.under(home).state_dir
+    return env, Paths.under(home).state_dir
+
+
+def _holder(state_dir: Path, repo: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    """Another process holding `repo`'s lock (it lets go when its stdin closes)."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(state_dir), "acme/solo"],
+        [sys.executable, "-c", HOLDER, str(state_dir), repo],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
         env=env,
     )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        pop = subprocess.run(
-            [sys.executable, "-m", "soda_tui", "pop"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert pop.returncode == 1
-        assert "held by another soda-tui" in pop.stdout and "one agent per repository" in pop.stdout
-        worker = subprocess.run(
-            [sys.executable, "-m", "soda_tui", "worker", "--ticks", "1"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert worker.returncode == 2 and "held by another soda-tui" in worker.stderr
-        # Nothing was claimed while the other process held the repository.
-        peek = subprocess.run(
-            [sys.executable, "-m", "soda_tui", "peek", "--json"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert '"working": []' in peek.stdout
-    finally:
-        assert holder.stdin is not None
-        holder.stdin.close()
-        holder.wait(timeout=30)
-    # The holder let go: the same command now works, and leaves no lock behind.
-    pop = subprocess.run(
-        [sys.executable, "-m", "soda_tui", "pop"],
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def _soda(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "soda_tui", *args],
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def test_a_second_process_is_refused_while_the_repository_is_held(
+    localhub: LocalHub, hub_token: str, tmp_path: Path
+) -> None:
+    env, state_dir = _configured(localhub, hub_token, tmp_path, "acme/solo")
+    holder = _holder(state_dir, "acme/solo", env)
+    try:
+        pop = _soda(env, "pop")
+        assert pop.returncode == 1
+        assert "held by another soda-tui" in pop.stdout and "one agent per repository" in pop.stdout
+        worker = _soda(env, "worker", "--ticks", "1")
+        assert worker.returncode == 2 and "held by another soda-tui" in worker.stderr
+        # Nothing was claimed while the other process held the repository.
+        assert '"working": []' in _soda(env, "peek", "--json").stdout
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    # The holder let go: the same command now works, and leaves no lock behind.
+    pop = _soda(env, "pop")
     assert pop.returncode == 0, pop.stderr
     assert read_lock(lock_path(state_dir, RepoName.parse("acme/solo"))) is None
 
@@ -97,34 +92,10 @@ def test_a_second_process_is_refused_while_the_repository_is_held(
 def test_a_lock_left_by_a_dead_process_does_not_block(
     localhub: LocalHub, hub_token: str, tmp_path: Path
 ) -> None:
-    seed_repo(localhub, "acme/after-crash")
-    localhub.state.create_issue("acme", "after-crash", "Go", labels=["route:ready"])
-    config = tmp_path / "config.toml"
-    config.write_text(config_text(localhub.graphql_url, ["acme/after-crash"]), encoding="utf-8")
-    home = tmp_path / "soda"
-    env = {**os.environ, TOKEN_ENV: hub_token, "SODA_CONFIG": str(config), "SODA_HOME": str(home)}
-    env.pop("GH_TOKEN", None)
-    env.pop("GITHUB_TOKEN", None)
-    state_dir = Paths.under(home).state_dir
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(state_dir), "acme/after-crash"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    env, state_dir = _configured(localhub, hub_token, tmp_path, "acme/after-crash")
+    holder = _holder(state_dir, "acme/after-crash", env)
     holder.kill()  # a crash: the lock file stays, its process is gone
     holder.wait(timeout=30)
-    deadline = time.monotonic() + 10
-    while read_lock(lock_path(state_dir, RepoName.parse("acme/after-crash"))) is None:
-        assert time.monotonic() < deadline
-    pop = subprocess.run(
-        [sys.executable, "-m", "soda_tui", "pop"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    assert read_lock(lock_path(state_dir, RepoName.parse("acme/after-crash"))) is not None
+    pop = _soda(env, "pop")
     assert pop.returncode == 0, pop.stdout + pop.stderr
