@@ -163,12 +163,18 @@ async def test_a_server_slower_than_the_client_timeout_fails_clearly_and_changes
         await world.session.aclose()
 
 
+# A wide margin on both sides: the client must give up on a slow answer, and never on an
+# ordinary one, even on a busy 2-core machine (0.3 s was tight enough to time out a fast reply).
+SLOW_TIMEOUT_S = 1.0
+SLOW_LATENCY_MS = 3000
+
+
 async def test_timeouts_that_clear_are_retried_and_a_lost_merge_reply_lands_once(
     hub: LocalHub, hub_token: str, tmp_path: Path
 ) -> None:
     world = _world(hub, hub_token, tmp_path, "acme/laggy")
     number = hub.state.create_issue("acme", "laggy", "Lag behind", labels=["route:ready"])
-    client = await _fresh_client(world.session, FakeClock(), timeout=0.3, max_attempts=3)
+    client = await _fresh_client(world.session, FakeClock(), timeout=SLOW_TIMEOUT_S, max_attempts=3)
     timed_out: list[str] = []
     slow_down_after: set[str] = set()
 
@@ -179,14 +185,14 @@ async def test_timeouts_that_clear_are_retried_and_a_lost_merge_reply_lands_once
             hub.faults.update(latency_ms=0)
         elif info.operation in slow_down_after:
             slow_down_after.discard(info.operation)
-            hub.faults.update(latency_ms=1500)
+            hub.faults.update(latency_ms=SLOW_LATENCY_MS)
 
     client.on_request(watch)
     hub.faults.update(only_paths=["graphql"])
     view = HubView(hub, world.repo)
     try:
         for action in (pop, run, bottle):
-            hub.faults.update(latency_ms=1500)
+            hub.faults.update(latency_ms=SLOW_LATENCY_MS)
             result = await action(world.ctx())
             assert result.ok, result.message
         assert len(timed_out) == 3  # each step's first request, retried once and answered
